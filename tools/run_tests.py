@@ -1,0 +1,47 @@
+"""What `make test` runs: the notebooks are clean and the library is in sync, each notebook passes `nbdev-test`,
+the docs build and every page opens in headless Chromium. Ends with `notebooks: N passed, N failed`."""
+import hashlib, subprocess, sys, time
+from pathlib import Path
+
+root = Path(__file__).resolve().parent.parent
+
+def snapshot():
+    "sha256 of every file nbdev-clean, nbdev-export or the README build may touch"
+    fs = [*sorted((root/'nbs').glob('*.ipynb')), *sorted((root/'colorize_nb').rglob('*.py')), root/'README.md']
+    return {str(f.relative_to(root)): hashlib.sha256(f.read_bytes()).hexdigest() for f in fs if f.exists()}
+
+def changed(before, after): return sorted(k for k in before.keys()|after.keys() if before.get(k)!=after.get(k))
+
+def run(*cmd, **kw):
+    print('$', ' '.join(cmd), flush=True)
+    return subprocess.run(cmd, cwd=root, **kw).returncode
+
+def check_sync():
+    "nbdev-clean and nbdev-export must change nothing, and README.md must match nbs/index.ipynb"
+    before = snapshot()
+    ok = run('nbdev-clean') == 0 and run('nbdev-export') == 0 and run(sys.executable, 'tools/build_docs.py', '--readme-only') == 0
+    diff = changed(before, snapshot())
+    if diff: print('FAILED sync: these files changed; run nbdev-clean, nbdev-export and tools/build_docs.py, then commit:\n  ' + '\n  '.join(diff))
+    else: print('sync: notebooks clean, library and README match the notebooks')
+    return ok and not diff
+
+def test_notebooks():
+    "Run `nbdev-test` on each notebook (flags off, CPU), timing each"
+    res = {}
+    for nb in sorted((root/'nbs').glob('*.ipynb')):
+        if nb.name.startswith(('_', '.')): continue
+        t0 = time.time()
+        ok = run('nbdev-test', str(nb.relative_to(root))) == 0
+        res[nb.name] = ok
+        print(f"{'ok    ' if ok else 'FAILED'} {nb.name} ({time.time()-t0:.0f} s)", flush=True)
+    return res
+
+if __name__ == '__main__':
+    t0 = time.time()
+    sync_ok = check_sync()
+    res = test_notebooks()
+    docs_ok = run(sys.executable, 'tools/build_docs.py') == 0 and run(sys.executable, 'tools/check_docs.py') == 0
+    passed, failed = sum(res.values()), len(res)-sum(res.values())
+    print(f"\nsync: {'ok' if sync_ok else 'FAILED'}; docs: {'ok' if docs_ok else 'FAILED'}; {time.time()-t0:.0f} s in all")
+    print(f"notebooks: {passed} passed, {failed} failed")
+    sys.exit(0 if sync_ok and docs_ok and not failed else 1)
