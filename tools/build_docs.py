@@ -89,7 +89,7 @@ def render(cfg):
         side.write_text(f'<nav id="sidebar"><b>{html.escape(cfg.title)}</b>{links}</nav><main>')
         after = tmp/'after.html'; after.write_text('</main>')
         args = [tmp/nbp.name, '-f', 'ipynb+link_attributes', '-t', 'html5', '-s', '-o', name, '--extract-media', Path(name).stem+'_files',
-                '--css', 'styles.css', '--css', 'layout.css', '--include-before-body', side, '--include-after-body', after,
+                '--mathml', '--css', 'styles.css', '--css', 'layout.css', '--include-before-body', side, '--include-after-body', after,
                 '--metadata', f'title={titles[name]}', '--metadata', f'pagetitle={titles[name]} - {cfg.title}']
         if meta.get('description'): args += ['--metadata', f'subtitle={meta["description"]}']
         _pandoc(*args, cwd=out)
