@@ -6,16 +6,16 @@ Docs: https://colorize-nb.github.io/colorize_nb/models.html.md"""
 
 # %% auto #0
 __all__ = ['configs', 'disc_layers', 'ref_params', 'down_block', 'up_block', 'init_weights', 'UNetGenerator', 'check_size',
-           'PatchDiscriminator', 'generator', 'discriminator', 'n_params', 'layer_table', 'save_generator',
-           'load_generator']
+           'PatchDiscriminator', 'generator', 'discriminator', 'n_params', 'use_batch_stats', 'layer_table',
+           'save_generator', 'load_generator']
 
-# %% ../nbs/02_models.ipynb #ad66af09
+# %% ../nbs/02_models.ipynb #e9480d26
 import json, math, warnings
 from pathlib import Path
 import torch
 from torch import nn, Tensor
 
-# %% ../nbs/02_models.ipynb #6a338433
+# %% ../nbs/02_models.ipynb #9d230adb
 configs = {
     'cifar':  dict(enc=[(64,1), (128,2), (256,2), (512,2), (512,2)],           # 32-32-16-8-4-2
                    dec=[512, 256, 128, 64], dropout=[.5, .5, 0, 0]),
@@ -25,7 +25,7 @@ configs = {
 disc_layers = [(64,2), (128,2), (256,2), (512,1)]
 ref_params = {'cifar': 16.65e6, 'places': 42e6, 'disc': 2.77e6}   # the reference implementation's counts
 
-# %% ../nbs/02_models.ipynb #ea24bcb7
+# %% ../nbs/02_models.ipynb #fc10a458
 def _pad(ks, stride): return 'same' if stride == 1 else (ks - stride)//2
 # a stride-1 4x4 conv pads 1 before and 2 after, as TensorFlow's 'same' in the reference; PyTorch warns about the copy
 warnings.filterwarnings('ignore', message="Using padding='same' with even kernel lengths")
@@ -40,7 +40,7 @@ def up_block(ni:int, nf:int, dropout:float=0., bn:bool=True)->nn.Sequential:
     return nn.Sequential(nn.ConvTranspose2d(ni, nf, 4, 2, 1, bias=not bn), *([nn.BatchNorm2d(nf)] if bn else []),
                          nn.ReLU(inplace=True), *([nn.Dropout(dropout)] if dropout else []))
 
-# %% ../nbs/02_models.ipynb #e8805102
+# %% ../nbs/02_models.ipynb #d4e6cbaa
 def init_weights(m:nn.Module, std:float=0.02):
     "DCGAN initialisation of every conv and BN layer in `m`: weights N(0, `std`), BN gamma N(1, `std`), zero biases"
     for o in m.modules():
@@ -51,7 +51,7 @@ def init_weights(m:nn.Module, std:float=0.02):
             nn.init.normal_(o.weight, 1., std); nn.init.zeros_(o.bias)
     return m
 
-# %% ../nbs/02_models.ipynb #854af74a
+# %% ../nbs/02_models.ipynb #882f20f0
 def _w(nf, width): return max(1, int(round(nf*width)))
 
 class UNetGenerator(nn.Module):
@@ -82,7 +82,7 @@ class UNetGenerator(nn.Module):
         for u in self.ups: x = torch.cat([skips.pop(), u(x)], dim=1)
         return torch.tanh(self.head(x))
 
-# %% ../nbs/02_models.ipynb #d64b4de3
+# %% ../nbs/02_models.ipynb #80753760
 def check_size(x:Tensor, stride:int, what:str, n_in:int):
     "Raise a clear error unless `x` is a (N, `n_in`, H, W) batch with H and W multiples of `stride`"
     if x.ndim != 4 or x.shape[1] != n_in:
@@ -93,7 +93,7 @@ def check_size(x:Tensor, stride:int, what:str, n_in:int):
         raise ValueError(f"the {what}'s input is {h}x{w}, but H and W must be multiples of its total stride {stride}; "
                          f"resize or pad to {up(h)}x{up(w)}")
 
-# %% ../nbs/02_models.ipynb #80f7c7be
+# %% ../nbs/02_models.ipynb #ff6583df
 class PatchDiscriminator(nn.Module):
     "Conditional PatchGAN: (gray `x`, colour `y`) -> a map of logits, one per patch"
     def __init__(self, layers:list=disc_layers, n_in:int=1, n_out:int=3, width:float=1., init:bool=True):
@@ -112,7 +112,7 @@ class PatchDiscriminator(nn.Module):
         check_size(y, self.stride, 'discriminator (colour image)', self.n_out)
         return self.body(torch.cat([x, y], dim=1))
 
-# %% ../nbs/02_models.ipynb #543dec39
+# %% ../nbs/02_models.ipynb #8ff7829a
 def generator(config:str='cifar', # 'cifar' (32x32, 16.65 M parameters) or 'places' (256x256, about 42 M)
               n_out:int=3, # 3 for paper mode (L, a, b), 2 for ab mode
               width:float=1., # channel multiplier
@@ -126,12 +126,25 @@ def discriminator(config:str='cifar', n_out:int=3, width:float=1., **kwargs) -> 
     if config not in configs: raise ValueError(f"config must be one of {list(configs)}; got {config!r}")
     return PatchDiscriminator(disc_layers, n_out=n_out, width=width, **kwargs)
 
-# %% ../nbs/02_models.ipynb #d02fa052
+# %% ../nbs/02_models.ipynb #52853d1a
 def n_params(m:nn.Module)->int:
     "Number of parameters of `m`"
     return sum(p.numel() for p in m.parameters())
 
-# %% ../nbs/02_models.ipynb #c2382ed9
+# %% ../nbs/02_models.ipynb #bc3a303f
+def use_batch_stats(m:nn.Module, on:bool=True):
+    "Make the BN layers of `m` normalise with batch statistics (`on`) or with their running statistics, which stay unchanged"
+    for o in m.modules():
+        if isinstance(o, nn.modules.batchnorm._BatchNorm):
+            if on:
+                if not hasattr(o, '_saved_momentum'): o._saved_momentum = o.momentum
+                o.momentum = 0.; o.train()
+            else:
+                o.momentum = getattr(o, '_saved_momentum', o.momentum)
+                o.eval()
+    return m
+
+# %% ../nbs/02_models.ipynb #928e8531
 def layer_table(model:nn.Module, *xs)->list:
     "Rows (unit, output shape, parameters) for each encoder/decoder unit and head of `model` on inputs `xs`"
     units = [(f'down{i}', m) for i,m in enumerate(getattr(model, 'downs', []))] + \
@@ -145,7 +158,7 @@ def layer_table(model:nn.Module, *xs)->list:
         for h in hooks: h.remove()
     return [(n, rows[n], n_params(m)) for n,m in units]
 
-# %% ../nbs/02_models.ipynb #30e83ddc
+# %% ../nbs/02_models.ipynb #9150f1c0
 def save_generator(gen:UNetGenerator, fname, meta:dict, dtype=None)->Path:
     "Save `gen`'s weights to `fname` (.safetensors) and `meta` (needs 'config', 'width', 'mode') to `fname`.json"
     from safetensors.torch import save_file
@@ -159,7 +172,7 @@ def save_generator(gen:UNetGenerator, fname, meta:dict, dtype=None)->Path:
     fname.with_suffix('.json').write_text(json.dumps({**meta, 'bn_first': bn_first, 'n_out': gen.n_out}, indent=1))
     return fname
 
-# %% ../nbs/02_models.ipynb #e3caf122
+# %% ../nbs/02_models.ipynb #772d458d
 def load_generator(fname, device=None)->tuple:
     "(generator in eval mode, meta) from a file written by `save_generator`; nothing is unpickled"
     from safetensors.torch import load_file

@@ -1,0 +1,82 @@
+"""Train the models that ship inside colorize_nb (colorize_nb/weights/<name>.safetensors + .json).
+
+    python tools/train_shipped.py cifar10-unet cifar10-gan photos-gan [--scale 1.0]
+
+Data: ../shared/data (CIFAR-10 training archive, seeded 90/10 split; the photo set, seeded 90/10 split).
+GANs follow the recipe that works with little compute: pretrain the generator with L1, then a short GAN phase,
+keeping the GAN epoch with the best validation MAE. BN statistics for inference ('running' or 'batch') are chosen
+by validation MAE too. `--scale` multiplies every epoch count (e.g. 0.1 for a smoke test)."""
+import argparse, hashlib, json, time
+from pathlib import Path
+import numpy as np, torch
+from fastai.callback.tracker import SaveModelCallback
+from colorize_nb.data import cifar10_dls, colorize_dls, extract_archive
+from colorize_nb.baseline import baseline_learner, l1_loss, export_generator, valid_metrics
+from colorize_nb.gan import gan_learner
+from colorize_nb.models import use_batch_stats
+
+root = Path(__file__).resolve().parent.parent
+data = root.parent/'shared'/'data'
+out_dir = root/'colorize_nb'/'weights'
+work = root/'.cache'/'train'
+
+recipes = {
+    'cifar10-unet': dict(data='cifar', mode='paper', config='cifar', width=0.5, size=32, bs=128, l2=6, l1=0, gan=0),
+    'cifar10-gan':  dict(data='cifar', mode='paper', config='cifar', width=0.5, size=32, bs=128, l2=0, l1=3, gan=4),
+    'photos-gan':   dict(data='photos', mode='ab', config='places', width=0.5, size=128, bs=16, l2=0, l1=10, gan=6),
+}
+data_desc = {'cifar': 'CIFAR-10 training split (shared JPEG archive), seeded 90/10 split, validation = the 10%',
+             'photos': 'photos256 (2,372 natural photos), random 128x128 crops, seeded 90/10 split, validation = the 10%'}
+
+def dls_for(r, n_items=None):
+    if r['data'] == 'cifar': return cifar10_dls(data/'cifar10_train.tgz', bs=r['bs'], mode=r['mode'], n_items=n_items)
+    return colorize_dls(extract_archive(data/'photos256.tar')/'photos_train_256', size=r['size'], bs=r['bs'], mode=r['mode'], n_items=n_items)
+
+metrics_of = valid_metrics
+
+def best_bn(learn, gen):
+    "Validation metrics with running and with batch BN statistics; the better MAE wins"
+    res = {'running': metrics_of(learn)}
+    use_batch_stats(gen, True)
+    try: res['batch'] = metrics_of(learn)
+    finally: use_batch_stats(gen, False)
+    return min(res, key=lambda k: res[k]['mae']), res
+
+def history(learn): return [dict(zip(learn.recorder.metric_names[1:-1], map(float, v))) for v in learn.recorder.values]
+
+def train(name, scale=1., n_items=None):
+    r = recipes[name]
+    ep = {k: max(1, round(r[k]*scale)) if r[k] else 0 for k in ('l2', 'l1', 'gan')}
+    dls = dls_for(r, n_items)
+    t0, hist = time.time(), {}
+    kw = dict(mode=r['mode'], config=r['config'], width=r['width'], path=work)
+    if ep['l2']:
+        learn = baseline_learner(dls, **kw, cbs=[SaveModelCallback(monitor='valid_loss', fname=name)])
+        learn.fit(ep['l2']); hist['l2'] = history(learn)
+        learn.load(name)
+        gen, kind, epochs = learn.model, 'U-Net (L2, equation 9)', ep['l2']
+    else:
+        learn = baseline_learner(dls, **kw, loss_func=l1_loss)
+        learn.fit(ep['l1']); hist['l1'] = history(learn)
+        learn = gan_learner(dls, gen=learn.model, **kw, cbs=[SaveModelCallback(monitor='mae', comp=np.less, fname=name)])
+        learn.fit(ep['gan']); hist['gan'] = history(learn)
+        learn.load(name)
+        gen, kind, epochs = learn.model.gen, 'conditional GAN (L1 pretraining, then equations 5-8)', ep['l1'] + ep['gan']
+    bn, by_bn = best_bn(learn, gen)
+    meta = dict(name=name, kind=kind, size=r['size'], training_data=data_desc[r['data']], epochs=epochs, epochs_by_phase=ep,
+                bn_eval=bn, metrics={k: v for k,v in by_bn[bn].items() if k != 'valid_loss'}, metrics_by_bn=by_bn,
+                history=hist, train_minutes=round((time.time()-t0)/60, 1), torch=torch.__version__)
+    fn = export_generator(learn, out_dir/name, dtype=torch.float16, **{**learn.colorize_meta, **meta})  # meta's metrics win
+    js = fn.with_suffix('.json')
+    m = json.loads(js.read_text()); m['sha256'] = hashlib.sha256(fn.read_bytes()).hexdigest()
+    js.write_text(json.dumps(m, indent=1))
+    print(f"{name}: {fn.stat().st_size/1e6:.1f} MB, bn={bn}, metrics {m['metrics']}, {meta['train_minutes']} min", flush=True)
+
+if __name__ == '__main__':
+    ap = argparse.ArgumentParser(); ap.add_argument('names', nargs='+', choices=list(recipes)); ap.add_argument('--scale', type=float, default=1.)
+    ap.add_argument('--n-items', type=int, default=None, help='a seeded subset of the data (smoke tests)')
+    ap.add_argument('--out', default=str(out_dir))
+    a = ap.parse_args()
+    out_dir = Path(a.out)
+    torch.manual_seed(0)
+    for n in a.names: train(n, a.scale, a.n_items)
