@@ -1,0 +1,61 @@
+"""Speed and memory of colorize(): a 12-megapixel photo after warm-up (network vs full-resolution colour
+conversion), import + first image in a fresh process, peak memory, and folder throughput at 512x512.
+
+    python bench/inference.py [--model photos-gan] [--reps 3]
+
+Ratios are against references run in the same process: the network alone, and scikit-image's Lab conversion."""
+import argparse, json, subprocess, sys, tempfile, time
+from pathlib import Path
+import numpy as np, torch
+from PIL import Image
+
+def best(f, reps):
+    ts = []
+    for _ in range(reps):
+        t0 = time.perf_counter(); f(); ts.append(time.perf_counter() - t0)
+    return min(ts)
+
+child = r'''
+import resource, sys, time
+t0 = time.perf_counter()
+from colorize_nb import colorize
+t1 = time.perf_counter()
+out = colorize(sys.argv[1], model=sys.argv[2])
+t2 = time.perf_counter()
+print(t1 - t0, t2 - t0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024)
+'''
+
+if __name__ == '__main__':
+    ap = argparse.ArgumentParser(); ap.add_argument('--model', default='photos-gan'); ap.add_argument('--reps', type=int, default=3)
+    a = ap.parse_args()
+    from colorize_nb.color import sample_paths
+    from colorize_nb.inference import colorize, colorize_batch, load_model, L_of, _net_input, _predict_ab, _finish, to_image
+    tmp = Path(tempfile.mkdtemp())
+    photo = tmp/'12mp.jpg'
+    Image.open(sample_paths()[0]).convert('L').resize((4000, 3000), Image.BICUBIC).save(photo, quality=92)
+    gen,meta = load_model(a.model)
+    im = to_image(photo)
+    colorize(im, model=a.model)   # warm-up
+    total = best(lambda: colorize(im, model=a.model), a.reps)
+    L = L_of(im); xs = _net_input(L, meta['size'], meta['mode'])[None]
+    t_L = best(lambda: L_of(im), a.reps)
+    t_net = best(lambda: _predict_ab(gen, meta, xs), a.reps)
+    ab = _predict_ab(gen, meta, xs)[0]
+    t_fin = best(lambda: _finish(L, ab), a.reps)
+    t_open = best(lambda: to_image(photo), a.reps)
+    from skimage import color as skcolor
+    lab = np.zeros((3000, 4000, 3)); lab[..., 0] = L.numpy()
+    t_sk = best(lambda: skcolor.lab2rgb(lab), 1)
+    print(f'12 MP colorize (decoded image in memory): {total:.2f} s = L {t_L:.2f} + network {t_net:.2f} + upsample/Lab->RGB {t_fin:.2f} (+ other); '
+          f'decoding the JPEG adds {t_open:.2f} s')
+    print(f'  colorize/network {total/t_net:.1f}; our Lab->RGB+upsample vs scikit-image lab2rgb alone: {t_sk/t_fin:.1f}x faster')
+    r = subprocess.run([sys.executable, '-c', child, str(photo), a.model], capture_output=True, text=True, check=True).stdout.split()
+    imp,first,rss = map(float, r)
+    print(f'fresh process: import {imp:.2f} s, import + first 12 MP image (from JPEG) {first:.2f} s, peak RSS {rss:.0f} MB')
+    small = tmp/'small'; small.mkdir()
+    for i in range(16): Image.open(sample_paths()[i % 4]).convert('L').resize((512, 512)).save(small/f'{i}.png')
+    files = sorted(small.glob('*.png'))
+    t_fold = best(lambda: [colorize(f, model=a.model) for f in files], 1)
+    t_batch = best(lambda: colorize_batch(files, model=a.model, bs=8), 1)
+    print(f'512x512 folder: {len(files)/t_fold:.1f} img/s one by one, {len(files)/t_batch:.1f} img/s with colorize_batch(bs=8)')
+    print(f'summary: 12MP {total:.2f} s (network {t_net:.2f}, conversion {total - t_net:.2f}); first image {first:.2f} s; peak {rss:.0f} MB; 512px {len(files)/t_fold:.1f} img/s')
