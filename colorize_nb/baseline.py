@@ -8,7 +8,7 @@ Docs: https://colorize-nb.github.io/colorize_nb/baseline.html.md"""
 __all__ = ['paper_lr', 'paper_adam', 'l2_loss', 'l1_loss', 'DeviceMixedPrecision', 'PlateauDecay', 'baseline_learner',
            'valid_metrics', 'export_generator', 'predict_rgb']
 
-# %% ../nbs/04_baseline.ipynb #b805d141
+# %% ../nbs/04_baseline.ipynb #67d3c797
 import json, time
 from functools import partial
 from pathlib import Path
@@ -25,21 +25,21 @@ from .data import n_out
 from .models import generator, save_generator
 from .metrics import color_metric_list
 
-# %% ../nbs/04_baseline.ipynb #3d57952f
+# %% ../nbs/04_baseline.ipynb #c97c3290
 def l2_loss(pred:Tensor, targ:Tensor)->Tensor:
     "Equation 9: mean squared error over pixels and channels"
     return F.mse_loss(pred.as_subclass(Tensor).float(), targ.as_subclass(Tensor).float())
 
-# %% ../nbs/04_baseline.ipynb #aa980e7b
+# %% ../nbs/04_baseline.ipynb #6db23c73
 def l1_loss(pred:Tensor, targ:Tensor)->Tensor:
     "Mean absolute error over pixels and channels (the L1 term of equation 7)"
     return F.l1_loss(pred.as_subclass(Tensor).float(), targ.as_subclass(Tensor).float())
 
-# %% ../nbs/04_baseline.ipynb #f9006b51
+# %% ../nbs/04_baseline.ipynb #2b481483
 paper_lr = 2e-4
 paper_adam = partial(Adam, mom=0.5, sqr_mom=0.999, eps=1e-8, wd=0.)
 
-# %% ../nbs/04_baseline.ipynb #bff8a69e
+# %% ../nbs/04_baseline.ipynb #00254fff
 class DeviceMixedPrecision(MixedPrecision):
     "fastai's `MixedPrecision`, with autocast on the device the model lives on (CPU or GPU)"
     def before_fit(self):
@@ -49,7 +49,7 @@ class DeviceMixedPrecision(MixedPrecision):
         self.kwargs['enabled'] = False   # bf16 needs no loss scaling
         self.autocast,self.learn.scaler,self.scales = torch.autocast(dev, dtype=torch.bfloat16),torch.amp.GradScaler(dev, **self.kwargs),L()
 
-# %% ../nbs/04_baseline.ipynb #a890f8c6
+# %% ../nbs/04_baseline.ipynb #baece0d7
 class PlateauDecay(ReduceLROnPlateau):
     "fastai's `ReduceLROnPlateau` (lr / `factor` when `monitor` stalls for `patience` epochs), only after epochs that trained"
     def before_train(self): self.trained = True
@@ -57,7 +57,7 @@ class PlateauDecay(ReduceLROnPlateau):
         if getattr(self, 'trained', False): super().after_epoch()
         self.trained = False
 
-# %% ../nbs/04_baseline.ipynb #cf5bb861
+# %% ../nbs/04_baseline.ipynb #a424d9bb
 def baseline_learner(dls, # `DataLoaders` from `colorize_nb.data`
                      gen=None, # a generator; default `generator(config, n_out(mode), width)`
                      mode:str='paper', # the data mode of `dls`
@@ -78,7 +78,7 @@ def baseline_learner(dls, # `DataLoaders` from `colorize_nb.data`
     learn.colorize_meta = dict(config=config, width=width, mode=mode)
     return learn
 
-# %% ../nbs/04_baseline.ipynb #f479bf81
+# %% ../nbs/04_baseline.ipynb #910bb87d
 def valid_metrics(learn:Learner)->dict:
     "Validation loss and metrics of `learn`, by name (from `learn.validate()`)"
     return dict(zip(['valid_loss'] + [m.name for m in learn.metrics], [float(v) for v in learn.validate()]))
@@ -91,7 +91,7 @@ def export_generator(learn:Learner, fname, dtype=None, epochs:int=None, **meta)-
             'metrics': valid_metrics(learn), **meta}
     return save_generator(gen, fname, meta, dtype=dtype)
 
-# %% ../nbs/04_baseline.ipynb #2a53561b
+# %% ../nbs/04_baseline.ipynb #ce9e0a5d
 @torch.no_grad()
 def predict_rgb(gen, x:Tensor)->Tensor:
     "RGB in [0, 1] that generator `gen` (in eval mode) paints for the gray batch `x`, in either data mode"

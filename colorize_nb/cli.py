@@ -7,13 +7,13 @@ Docs: https://colorize-nb.github.io/colorize_nb/cli.html.md"""
 # %% auto #0
 __all__ = ['image_exts', 'keep_exts', 'find_jobs', 'save_atomic', 'main']
 
-# %% ../nbs/06a_cli.ipynb #c8d298ed
+# %% ../nbs/06a_cli.ipynb #1bb95340
 import os, sys, tempfile, warnings
 from pathlib import Path
 from fastcore.script import call_parse, CliError
 from .inference import colorize, default_model, load_model, open_image
 
-# %% ../nbs/06a_cli.ipynb #4c28348b
+# %% ../nbs/06a_cli.ipynb #2636b393
 image_exts = {'.jpg', '.jpeg', '.png', '.webp', '.bmp', '.tif', '.tiff', '.gif'}
 keep_exts = {'.jpg', '.jpeg', '.png', '.webp', '.bmp', '.tif', '.tiff'}
 
@@ -31,7 +31,7 @@ def find_jobs(inputs, out:Path, suffix:str='_color')->list:
     ext = lambda f: f.suffix if f.suffix.lower() in keep_exts else '.png'
     return [(src, dst.with_name(dst.stem + suffix + ext(dst))) for src,dst in jobs]
 
-# %% ../nbs/06a_cli.ipynb #5750fa09
+# %% ../nbs/06a_cli.ipynb #6b7b2eb7
 def save_atomic(img, dst:Path, force:bool=False):
     "Save PIL `img` to `dst` through a temporary file and a rename; refuse to replace an existing file unless `force`"
     if dst.exists() and not force: raise FileExistsError(f"{dst}: exists (use --force to overwrite)")
@@ -44,7 +44,7 @@ def save_atomic(img, dst:Path, force:bool=False):
     finally:
         if os.path.exists(tmp): os.remove(tmp)
 
-# %% ../nbs/06a_cli.ipynb #3550ab68
+# %% ../nbs/06a_cli.ipynb #9e84408d
 @call_parse
 def main(*inputs:str, # image files and folders (searched recursively)
          Out:str=None, # output folder (-o)

@@ -7,13 +7,13 @@ Docs: https://colorize-nb.github.io/colorize_nb/demo.html.md"""
 # %% auto #0
 __all__ = ['demo_models', 'open_image', 'compare_figure', 'main']
 
-# %% ../nbs/08_demo.ipynb #cd70a79f
+# %% ../nbs/08_demo.ipynb #bd9bdda0
 from pathlib import Path
 from fastcore.script import call_parse, CliError
 from .color import img2tensor, sample_paths, show_lab_channels
 from .inference import colorize, list_models
 
-# %% ../nbs/08_demo.ipynb #dc7d883e
+# %% ../nbs/08_demo.ipynb #e6608c3d
 def open_image(path, max_size:int=None):
     "Open the image file `path` as a float RGB tensor (3, H, W), with a clear error if it can't be read"
     from PIL import Image, UnidentifiedImageError
@@ -27,7 +27,7 @@ def open_image(path, max_size:int=None):
     if max_size: img.thumbnail((max_size, max_size))
     return img2tensor(img)
 
-# %% ../nbs/08_demo.ipynb #b851442f
+# %% ../nbs/08_demo.ipynb #dde966fe
 demo_models = ('cifar10-unet', 'cifar10-gan', 'photos-gan')
 
 def compare_figure(imgs:list, outs:dict, thumb:int=256):
@@ -44,7 +44,7 @@ def compare_figure(imgs:list, outs:dict, thumb:int=256):
             if i == 0: ax.set_title(t, fontsize=9)
     return fig
 
-# %% ../nbs/08_demo.ipynb #9077be1a
+# %% ../nbs/08_demo.ipynb #a4e00b94
 @call_parse
 def main(*images:str, # image files (default: the sample images shipped with the package)
          out:str='demo_out', # folder the results are written to

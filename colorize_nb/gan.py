@@ -7,7 +7,7 @@ Docs: https://colorize-nb.github.io/colorize_nb/gan.html.md"""
 # %% auto #0
 __all__ = ['bce', 'gen_adv_loss', 'GANModel', 'gan_splitter', 'GANTrainer', 'gan_learner']
 
-# %% ../nbs/05_gan.ipynb #01b49cb9
+# %% ../nbs/05_gan.ipynb #13fac06c
 import inspect
 import torch
 import torch.nn.functional as F
@@ -22,7 +22,7 @@ from .models import generator, discriminator, UNetGenerator, PatchDiscriminator,
 from .metrics import color_metric_list
 from .baseline import paper_adam, paper_lr, DeviceMixedPrecision, PlateauDecay
 
-# %% ../nbs/05_gan.ipynb #34111313
+# %% ../nbs/05_gan.ipynb #628e2e23
 def bce(logits:Tensor, target:float)->Tensor:
     "Binary cross-entropy of `logits` against a constant `target`, with the sigmoid inside (stable)"
     return F.binary_cross_entropy_with_logits(logits.float(), torch.full_like(logits.float(), target))
@@ -33,7 +33,7 @@ def gen_adv_loss(logits:Tensor, kind:str='nonsat')->Tensor:
     if kind == 'minimax': return -bce(logits, 0.)
     raise ValueError(f"gen_loss must be 'nonsat' or 'minimax'; got {kind!r}")
 
-# %% ../nbs/05_gan.ipynb #a1e874da
+# %% ../nbs/05_gan.ipynb #b6a3cc69
 class GANModel(nn.Module):
     "Generator `gen` and discriminator `crit` in one module; `forward` is the generator's"
     def __init__(self, gen:UNetGenerator, crit:PatchDiscriminator):
@@ -49,7 +49,7 @@ def gan_splitter(m:GANModel)->list:
     "Two parameter groups: the discriminator's, then the generator's (last, so fastai's lr schedules read it)"
     return [list(m.crit.parameters()), list(m.gen.parameters())]
 
-# %% ../nbs/05_gan.ipynb #33d491e9
+# %% ../nbs/05_gan.ipynb #949fd0b0
 class GANTrainer(Callback):
     "Trains `learn.model` (a `GANModel`) as the paper's conditional GAN: a D step, then G step(s), every batch"
     order = 65   # after ParamScheduler (60), so the lr it sets is the one we copy; after MixedPrecision (10)
@@ -67,7 +67,7 @@ class GANTrainer(Callback):
         self.lam,self.real_label,self.gen_loss_kind,self.g_steps = lam,real_label,gen_loss,g_steps
         self.crit_lr_mult,self.bn_eval,self.crit_loss_scale,self.hist,self.last = crit_lr_mult,bn_eval,crit_loss_scale,[],{}
 
-# %% ../nbs/05_gan.ipynb #d5dead48
+# %% ../nbs/05_gan.ipynb #b7eddf35
 @patch
 def _grads(self:GANTrainer, m:nn.Module, on:bool):
     for p in m.parameters(): p.requires_grad_(on)
@@ -82,7 +82,7 @@ def _sync_lr(self:GANTrainer):
     hs = self.learn.opt.hypers
     hs[0]['lr'] = hs[-1]['lr']*self.crit_lr_mult
 
-# %% ../nbs/05_gan.ipynb #713c952d
+# %% ../nbs/05_gan.ipynb #15db7a55
 @patch
 def crit_step(self:GANTrainer, x:Tensor, y:Tensor, fake:Tensor)->float:
     "One discriminator update on (gray `x`, real `y`) and (gray `x`, `fake`); returns its loss"
@@ -98,7 +98,7 @@ def crit_step(self:GANTrainer, x:Tensor, y:Tensor, fake:Tensor)->float:
                      d_fake=torch.sigmoid(fake_logits.float()).mean().item(), real_target=self.real_label)
     return loss.item()
 
-# %% ../nbs/05_gan.ipynb #4169f793
+# %% ../nbs/05_gan.ipynb #173e8d4e
 @patch
 def gen_loss(self:GANTrainer, pred:Tensor, y:Tensor)->Tensor:
     "Generator loss: adversarial + `lam` * L1 on training batches; L1 alone on validation batches"
@@ -109,7 +109,7 @@ def gen_loss(self:GANTrainer, pred:Tensor, y:Tensor)->Tensor:
     self.last.update(g_adv=adv.item(), g_l1=l1.item())
     return adv + self.lam*l1
 
-# %% ../nbs/05_gan.ipynb #98be71c8
+# %% ../nbs/05_gan.ipynb #011538bb
 @patch
 def extra_gen_step(self:GANTrainer, x:Tensor, y:Tensor):
     "A generator update outside fastai's loop (for `g_steps` > 1)"
@@ -120,7 +120,7 @@ def extra_gen_step(self:GANTrainer, x:Tensor, y:Tensor):
     self.learn.opt.step()
     self.learn.opt.zero_grad()
 
-# %% ../nbs/05_gan.ipynb #e7ca377d
+# %% ../nbs/05_gan.ipynb #93b927a4
 @patch
 def before_fit(self:GANTrainer):
     if not isinstance(self.learn.model, GANModel): raise TypeError("GANTrainer needs a `GANModel` as the learner's model (use `gan_learner`)")
@@ -150,7 +150,7 @@ def after_fit(self:GANTrainer):
     self._grads(self.learn.model.crit, True)
     self.learn.model.cached = None
 
-# %% ../nbs/05_gan.ipynb #ba23ae6f
+# %% ../nbs/05_gan.ipynb #a327bc13
 @patch
 def before_validate(self:GANTrainer):
     if self.bn_eval == 'batch': use_batch_stats(self.learn.model.gen, True)
@@ -159,7 +159,7 @@ def before_validate(self:GANTrainer):
 def after_validate(self:GANTrainer):
     if self.bn_eval == 'batch': use_batch_stats(self.learn.model.gen, False)
 
-# %% ../nbs/05_gan.ipynb #9d2befb4
+# %% ../nbs/05_gan.ipynb #9423d36b
 def gan_learner(dls, # `DataLoaders` from `colorize_nb.data`
                 gen=None, # generator; default `generator(config, n_out(mode), width, **gen_kwargs)`
                 crit=None, # discriminator; default `discriminator(config, n_out(mode), crit_width)`

@@ -8,7 +8,7 @@ Docs: https://colorize-nb.github.io/colorize_nb/inference.html.md"""
 __all__ = ['weights_dir', 'default_model', 'remote_models', 'max_pixels', 'list_models', 'model_info', 'cache_dir', 'sha256_file',
            'download', 'load_model', 'open_image', 'to_image', 'L_of', 'lab_to_rgb8', 'colorize', 'colorize_batch']
 
-# %% ../nbs/06_inference.ipynb #d54d902f
+# %% ../nbs/06_inference.ipynb #b7984aa0
 import hashlib, json, os, shutil, tempfile, urllib.request, warnings
 from functools import lru_cache
 from pathlib import Path
@@ -19,7 +19,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from .color import rgb2lab, lab2rgb, norm_L, denorm_ab, L_scale
 from .models import load_generator, use_batch_stats
 
-# %% ../nbs/06_inference.ipynb #7669181f
+# %% ../nbs/06_inference.ipynb #195d0e7c
 def _pkg_dir():
     from importlib.resources import files
     return Path(str(files('colorize_nb')))
@@ -37,7 +37,7 @@ def model_info(name:str)->dict:
     if not js.exists(): raise ValueError(f"unknown model {name!r}; available: {', '.join(list_models())}")
     return json.loads(js.read_text())
 
-# %% ../nbs/06_inference.ipynb #357aaae3
+# %% ../nbs/06_inference.ipynb #f4be5f7b
 def cache_dir()->Path:
     "Where downloaded models go: `$COLORIZE_NB_CACHE` or `~/.cache/colorize_nb`"
     return Path(os.environ.get('COLORIZE_NB_CACHE', '~/.cache/colorize_nb')).expanduser()
@@ -65,7 +65,7 @@ def download(url:str, sha256:str, dest)->Path:
         if os.path.exists(tmp): os.remove(tmp)
     return dest
 
-# %% ../nbs/06_inference.ipynb #26deee85
+# %% ../nbs/06_inference.ipynb #c17ae0c5
 def _resolve(model)->Path:
     if isinstance(model, (str, Path)) and Path(model).suffix == '.safetensors': return Path(model)
     name = str(model)
@@ -94,7 +94,7 @@ def load_model(model=default_model, device=None)->tuple:
     if not fn.exists(): raise FileNotFoundError(f"{fn}: no such weights file")
     return _load_cached(str(fn), fn.stat().st_mtime, str(device or 'cpu'))
 
-# %% ../nbs/06_inference.ipynb #3b40d7b6
+# %% ../nbs/06_inference.ipynb #a089f391
 max_pixels = 64_000_000   # 64 megapixels: a 12 MP photo uses about 1 GB at most; 30000x30000 would need tens of GB
 
 def _check_pixels(w, h, nm, limit):
@@ -117,7 +117,7 @@ def _to_8bit(img:Image.Image)->Image.Image:
     if m in ('1', 'P', 'CMYK', 'YCbCr', 'LAB', 'HSV'): return img.convert('RGB' if m != '1' else 'L')
     return img.convert('RGB')
 
-# %% ../nbs/06_inference.ipynb #b91f9f1f
+# %% ../nbs/06_inference.ipynb #b85a43d6
 def open_image(path, limit:int=None)->Image.Image:
     "Open image file `path` as an 8-bit 'RGB' or 'L' PIL image, EXIF-rotated, with a one-line error for bad input"
     p,limit = Path(path),limit or max_pixels
@@ -138,7 +138,7 @@ def open_image(path, limit:int=None)->Image.Image:
     except (OSError, SyntaxError, ValueError) as e: raise ValueError(f"{p}: truncated or corrupt image ({e})") from None
     return _to_8bit(img)
 
-# %% ../nbs/06_inference.ipynb #f6c85f23
+# %% ../nbs/06_inference.ipynb #55c07686
 def _array_to_img(a, nm)->Image.Image:
     if isinstance(a, Tensor):
         a = a.detach().cpu()
@@ -165,7 +165,7 @@ def to_image(img, nm:str='image')->Image.Image:
     if isinstance(img, (np.ndarray, Tensor)): return _array_to_img(img, nm)
     raise TypeError(f"{nm}: expected a path, a PIL image, a NumPy array or a torch tensor; got {type(img).__name__}")
 
-# %% ../nbs/06_inference.ipynb #97936926
+# %% ../nbs/06_inference.ipynb #a03bf1e3
 _lin = torch.where(torch.arange(256)/255 > 0.04045, ((torch.arange(256)/255 + 0.055)/1.055)**2.4, torch.arange(256)/255/12.92)
 _enc_n = 16384
 _enc = (torch.where(torch.arange(_enc_n)/(_enc_n-1) > 0.0031308, 1.055*(torch.arange(_enc_n)/(_enc_n-1))**(1/2.4) - 0.055,
@@ -187,7 +187,7 @@ def lab_to_rgb8(L:Tensor, ab:Tensor)->np.ndarray:
                                                 [0.019334, 0.119193, 0.950227]], dtype=torch.float64)).float().T).clamp_(0, 1)
     return _enc[lin.mul_(_enc_n - 1).round_().long()].numpy()
 
-# %% ../nbs/06_inference.ipynb #70b5f42d
+# %% ../nbs/06_inference.ipynb #2596ba1a
 def _net_input(L:Tensor, size:int, mode:str)->Tensor:
     "The network's gray input (1, `size`, `size`) from full-resolution L, as the model's data `mode` expects"
     small = F.interpolate(L[None, None], size=(size, size), mode='bilinear', antialias=True, align_corners=False)[0]
@@ -204,7 +204,7 @@ def _predict_ab(gen, meta, xs:Tensor)->Tensor:
     out = gen(xs.to(next(gen.parameters()).device)).float().cpu()
     return out[:, -2:]
 
-# %% ../nbs/06_inference.ipynb #6892945a
+# %% ../nbs/06_inference.ipynb #605e9d53
 def _finish(L:Tensor, ab_small:Tensor)->Image.Image:
     "Join full-resolution `L` with `ab_small` upsampled to its size"
     ab = F.interpolate(denorm_ab(ab_small)[None], size=L.shape, mode='bilinear', align_corners=False)[0]
@@ -226,7 +226,7 @@ def _check_size(size, stride):
     if size % stride: raise ValueError(f"size must be a multiple of the network's total stride {stride}; got {size}")
     return size
 
-# %% ../nbs/06_inference.ipynb #5629766e
+# %% ../nbs/06_inference.ipynb #788ba67e
 def colorize_batch(imgs, model=default_model, size:int=None, device=None, bs:int=8)->list:
     "Colorize each of `imgs` (anything `colorize` takes), `bs` at a time through the network"
     gen,meta = load_model(model, device)

@@ -8,7 +8,7 @@ Docs: https://colorize-nb.github.io/colorize_nb/metrics.html.md"""
 __all__ = ['metric_fns', 'to_rgb255', 'mae', 'accuracy', 'rmse', 'psnr', 'colourfulness', 'delta_cf', 'color_metrics',
            'ColorMetric', 'color_metric_list']
 
-# %% ../nbs/03_metrics.ipynb #520341b7
+# %% ../nbs/03_metrics.ipynb #35f0d665
 import math
 import numpy as np, torch
 from torch import Tensor
@@ -16,13 +16,13 @@ from fastai.learner import Metric
 from .color import rgb2lab, denorm_L
 from .data import lab_to_rgb
 
-# %% ../nbs/03_metrics.ipynb #7e7ff3c4
+# %% ../nbs/03_metrics.ipynb #133b0aa4
 def to_rgb255(out:Tensor, x:Tensor=None)->Tensor:
     "Model output or target (normalised Lab, or ab with the input `x` = L/50-1 in ab mode) as rounded RGB in 0-255"
     L = denorm_L(x.as_subclass(Tensor).float()) if out.shape[-3] == 2 else None
     return (lab_to_rgb(out, L)*255).round()
 
-# %% ../nbs/03_metrics.ipynb #cba5cd3a
+# %% ../nbs/03_metrics.ipynb #41ddd8c5
 def mae(p:Tensor, t:Tensor)->Tensor:
     "Mean absolute error of each image over RGB pixels and channels (0-255 scale)"
     return (p.float() - t.float()).abs().mean((-3,-2,-1))
@@ -33,7 +33,7 @@ def accuracy(p:Tensor, t:Tensor, thresh:float=2.)->Tensor:
     ok = (d[...,0,:,:] <= thresh) & (d[...,1,:,:] <= 2.2*thresh) & (d[...,2,:,:] <= 2.2*thresh)
     return ok.float().mean((-2,-1))*100
 
-# %% ../nbs/03_metrics.ipynb #3bc69188
+# %% ../nbs/03_metrics.ipynb #0c701d6e
 def _mse(p, t): return ((p.float() - t.float())**2).mean((-3,-2,-1))
 
 def rmse(p:Tensor, t:Tensor)->Tensor:
@@ -44,7 +44,7 @@ def psnr(p:Tensor, t:Tensor)->Tensor:
     "Peak signal-to-noise ratio of each image in dB for 8-bit data (capped at 100 dB)"
     return (10*torch.log10(255.**2/_mse(p, t).clamp_min(255.**2*1e-10)))
 
-# %% ../nbs/03_metrics.ipynb #f2379775
+# %% ../nbs/03_metrics.ipynb #46514e04
 def colourfulness(img:Tensor)->Tensor:
     "Hasler-Suesstrunk colourfulness of each RGB image (0-255 scale)"
     R,G,B = img.float().unbind(-3)
@@ -56,7 +56,7 @@ def delta_cf(p:Tensor, t:Tensor)->Tensor:
     "|CF(truth) - CF(prediction)| of each image"
     return (colourfulness(t) - colourfulness(p)).abs()
 
-# %% ../nbs/03_metrics.ipynb #1ff617a5
+# %% ../nbs/03_metrics.ipynb #6f4f4218
 metric_fns = dict(mae=mae, acc2=lambda p,t: accuracy(p, t, 2.), acc5=lambda p,t: accuracy(p, t, 5.), psnr=psnr, rmse=rmse,
                   cf=lambda p,t: colourfulness(p), dcf=delta_cf)
 
@@ -76,7 +76,7 @@ def color_metrics(pred, truth)->dict:
         if p.shape != t.shape: raise ValueError(f"pred[{i}] is {p.shape[-2]}x{p.shape[-1]} but truth[{i}] is {t.shape[-2]}x{t.shape[-1]}")
     return {k: float(np.mean([f(p, t).item() for p,t in zip(ps, ts)])) for k,f in metric_fns.items()}
 
-# %% ../nbs/03_metrics.ipynb #2b1269d7
+# %% ../nbs/03_metrics.ipynb #25f145cc
 class _ColorStats:
     "Per-batch RGB conversion shared by the color metrics, with running sums per metric"
     def __init__(self): self.reset()
