@@ -6,16 +6,17 @@ Docs: https://colorize-nb.github.io/colorize_nb/color.html.md"""
 
 # %% auto #0
 __all__ = ['sample_names', 'xyz_from_rgb', 'rgb_from_xyz', 'd65', 'lab_channel_titles', 'L_scale', 'ab_scale', 'rec601',
-           'sample_paths', 'img2tensor', 'tensor2img', 'srgb2linear', 'linear2srgb', 'rgb2lab', 'lab2rgb',
+           'sample_paths', 'cache_dir', 'img2tensor', 'tensor2img', 'srgb2linear', 'linear2srgb', 'rgb2lab', 'lab2rgb',
            'lab_channel_images', 'show_lab_channels', 'norm_L', 'denorm_L', 'norm_ab', 'denorm_ab', 'norm_lab',
            'denorm_lab', 'rgb2gray']
 
-# %% ../nbs/00_color.ipynb #d9cfa48a
+# %% ../nbs/00_color.ipynb #8715932c
+import os
 import torch
 from torch import Tensor
 from pathlib import Path
 
-# %% ../nbs/00_color.ipynb #a45f5057
+# %% ../nbs/00_color.ipynb #9eb481df
 sample_names = ('astronaut', 'coffee', 'chelsea', 'rocket')
 
 def sample_paths():
@@ -24,7 +25,12 @@ def sample_paths():
     d = Path(str(files('colorize_nb')/'samples'))
     return [next(d.glob(f'{n}.*')) for n in sample_names]
 
-# %% ../nbs/00_color.ipynb #c897d937
+# %% ../nbs/00_color.ipynb #7d73ed6d
+def cache_dir()->Path:
+    "Where colorize_nb extracts archives and keeps downloads: `$COLORIZE_NB_CACHE` or `~/.cache/colorize_nb`"
+    return Path(os.environ.get('COLORIZE_NB_CACHE', '~/.cache/colorize_nb')).expanduser()
+
+# %% ../nbs/00_color.ipynb #5f26efed
 def img2tensor(img)->Tensor:
     "A PIL image (any mode) as a float RGB tensor of shape (3, H, W) in [0, 1]"
     import numpy as np
@@ -35,7 +41,7 @@ def tensor2img(x:Tensor):
     from PIL import Image
     return Image.fromarray((x.detach().clamp(0,1)*255).round().byte().permute(1,2,0).cpu().numpy())
 
-# %% ../nbs/00_color.ipynb #72dc392e
+# %% ../nbs/00_color.ipynb #bdb21a0a
 def _check_img(x, nm='x'):
     "Raise a clear error unless `x` is a float tensor of shape (..., 3, H, W)"
     if not isinstance(x, Tensor): raise TypeError(f"`{nm}` must be a torch.Tensor of shape (..., 3, H, W); got {type(x).__name__}")
@@ -44,7 +50,7 @@ def _check_img(x, nm='x'):
     if x.ndim < 3 or x.shape[-3] != 3:
         raise ValueError(f"`{nm}` must have shape (..., 3, H, W) with the 3 channels at dim -3; got shape {tuple(x.shape)}")
 
-# %% ../nbs/00_color.ipynb #ca8c3599
+# %% ../nbs/00_color.ipynb #e8f3b7e9
 def srgb2linear(x:Tensor)->Tensor:
     "Undo the sRGB gamma: encoded values in [0, 1] to linear light"
     return torch.where(x > 0.04045, ((x.clamp_min(0.04045)+0.055)/1.055)**2.4, x/12.92)
@@ -53,7 +59,7 @@ def linear2srgb(x:Tensor)->Tensor:
     "Apply the sRGB gamma: linear light to encoded values"
     return torch.where(x > 0.0031308, 1.055*x.clamp_min(0.0031308)**(1/2.4)-0.055, x*12.92)
 
-# %% ../nbs/00_color.ipynb #bd1fcce3
+# %% ../nbs/00_color.ipynb #b14196bf
 xyz_from_rgb = torch.tensor([[0.412453, 0.357580, 0.180423],
                              [0.212671, 0.715160, 0.072169],
                              [0.019334, 0.119193, 0.950227]], dtype=torch.float64)
@@ -64,7 +70,7 @@ def _mix(m, x):
     "Apply the 3x3 colour matrix `m` to the channel dim (-3) of `x`"
     return torch.einsum('ij,...jhw->...ihw', m.to(x), x)
 
-# %% ../nbs/00_color.ipynb #de87d4eb
+# %% ../nbs/00_color.ipynb #9139bb14
 def rgb2lab(rgb:Tensor)->Tensor:
     "sRGB in [0, 1], shape (..., 3, H, W), to CIE Lab (D65): L in [0, 100], a and b roughly in [-110, 110]"
     _check_img(rgb, 'rgb')
@@ -73,7 +79,7 @@ def rgb2lab(rgb:Tensor)->Tensor:
     fx,fy,fz = f.unbind(-3)
     return torch.stack([116*fy - 16, 500*(fx - fy), 200*(fy - fz)], dim=-3)
 
-# %% ../nbs/00_color.ipynb #e6fdfa53
+# %% ../nbs/00_color.ipynb #22c730e3
 def lab2rgb(lab:Tensor)->Tensor:
     "CIE Lab (D65), shape (..., 3, H, W), to sRGB in [0, 1]; out-of-gamut colours are clipped"
     _check_img(lab, 'lab')
@@ -83,7 +89,7 @@ def lab2rgb(lab:Tensor)->Tensor:
     xyz = torch.where(f > 0.2068966, f.clamp_min(0.2068966)**3, (f - 16/116)/7.787) * d65.to(lab)[:,None,None]
     return linear2srgb(_mix(rgb_from_xyz, xyz)).clamp(0, 1)
 
-# %% ../nbs/00_color.ipynb #54ead0e3
+# %% ../nbs/00_color.ipynb #57c6341b
 def lab_channel_images(img:Tensor)->list:
     "`img` (3, H, W) and renderings of its L, a and b channels (each alone, at L = 70 for a and b)"
     L,a,b = rgb2lab(img)
@@ -92,7 +98,7 @@ def lab_channel_images(img:Tensor)->list:
 
 lab_channel_titles = ('RGB', 'L (lightness)', 'a (green - red)', 'b (blue - yellow)')
 
-# %% ../nbs/00_color.ipynb #bce008c4
+# %% ../nbs/00_color.ipynb #6aab755f
 def show_lab_channels(imgs, axs=None, figsize=None):
     "Plot each image of `imgs` (tensors (3, H, W)) with its L, a and b channels, one row each"
     if axs is None:
@@ -104,7 +110,7 @@ def show_lab_channels(imgs, axs=None, figsize=None):
             ax.imshow(im.permute(1,2,0).numpy()); ax.set_title(t, fontsize=9); ax.axis('off')
     return axs[0][0].figure
 
-# %% ../nbs/00_color.ipynb #2516c585
+# %% ../nbs/00_color.ipynb #52b64436
 L_scale, ab_scale = 50., 110.
 
 def norm_L(L:Tensor)->Tensor:   "L in [0, 100] to [-1, 1]";          return L/L_scale - 1
@@ -112,7 +118,7 @@ def denorm_L(x:Tensor)->Tensor: "[-1, 1] back to L in [0, 100]";     return (x +
 def norm_ab(ab:Tensor)->Tensor: "a, b in [-110, 110] to [-1, 1]";    return ab/ab_scale
 def denorm_ab(x:Tensor)->Tensor:"[-1, 1] back to a, b";               return x*ab_scale
 
-# %% ../nbs/00_color.ipynb #2d9dcaa0
+# %% ../nbs/00_color.ipynb #cf6c7479
 def norm_lab(lab:Tensor)->Tensor:
     "Lab, shape (..., 3, H, W), scaled to [-1, 1] as the paper's repository does"
     return torch.cat([norm_L(lab[...,:1,:,:]), norm_ab(lab[...,1:,:,:])], dim=-3)
@@ -121,7 +127,7 @@ def denorm_lab(x:Tensor)->Tensor:
     "Undo `norm_lab`"
     return torch.cat([denorm_L(x[...,:1,:,:]), denorm_ab(x[...,1:,:,:])], dim=-3)
 
-# %% ../nbs/00_color.ipynb #39c747a6
+# %% ../nbs/00_color.ipynb #c0240e8c
 rec601 = (0.299, 0.587, 0.114)
 
 def rgb2gray(rgb:Tensor)->Tensor:

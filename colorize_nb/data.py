@@ -7,19 +7,18 @@ Docs: https://colorize-nb.github.io/colorize_nb/data.html.md"""
 # %% auto #0
 __all__ = ['modes', 'n_out', 'TensorGray', 'lab_to_rgb', 'TensorLab', 'PILGray', 'PILLab', 'ToGrayLab', 'GrayBlock', 'LabBlock',
            'OpenOnce', 'image_chroma', 'check_images', 'colorize_block', 'folder_split', 'colorize_dls', 'show_batch',
-           'show_results', 'cache_dir', 'extract_archive', 'cifar10_path', 'cifar10_dls', 'places365_files',
-           'places365_dls']
+           'show_results', 'extract_archive', 'cifar10_path', 'cifar10_dls', 'places365_files', 'places365_dls']
 
-# %% ../nbs/01_data.ipynb #d6cb0473
+# %% ../nbs/01_data.ipynb #9855198f
 import os, tarfile, warnings
 from pathlib import Path
 import numpy as np, torch
 from PIL import Image
 warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated')  # raised by fastai's import, not ours
 from fastai.vision.all import *
-from .color import rgb2lab, lab2rgb, rgb2gray, norm_L, norm_lab, denorm_lab, denorm_ab, denorm_L, norm_ab
+from .color import rgb2lab, lab2rgb, rgb2gray, norm_L, norm_lab, denorm_lab, denorm_ab, denorm_L, norm_ab, cache_dir
 
-# %% ../nbs/01_data.ipynb #89b4cfb8
+# %% ../nbs/01_data.ipynb #ab2d7437
 modes = ('paper', 'ab')
 
 def _check_mode(mode):
@@ -30,7 +29,7 @@ def n_out(mode:str)->int:
     "Number of channels the generator predicts in `mode`: 3 (L, a, b) in paper mode, 2 (a, b) in ab mode"
     return 3 if _check_mode(mode)=='paper' else 2
 
-# %% ../nbs/01_data.ipynb #afbc7d44
+# %% ../nbs/01_data.ipynb #c84234ef
 class TensorGray(TensorImageBase):
     "Gray input image, shown in [0, 1] with a gray colour map"
     _show_args = {'cmap': 'gray', 'vmin': 0, 'vmax': 1}
@@ -49,12 +48,12 @@ class TensorLab(TensorImageBase):
         "Show as RGB; an ab-only image takes its lightness `L` (0-100, shape (1, H, W)) from the input"
         return show_image(lab_to_rgb(self, L), ctx=ctx, **kwargs)
 
-# %% ../nbs/01_data.ipynb #32a5370c
+# %% ../nbs/01_data.ipynb #feff4027
 class PILGray(PILImage): "A colour image that will become the gray input"
 class PILLab(PILImage):  "A colour image that will become the Lab target"
 PILGray._tensor_cls, PILLab._tensor_cls = TensorGray, TensorLab
 
-# %% ../nbs/01_data.ipynb #13d7354c
+# %% ../nbs/01_data.ipynb #a0f4f98d
 class ToGrayLab(DisplayedTransform):
     "Batch transform: 8-bit RGB to the gray input and the normalised Lab (or ab) target of `mode`"
     order = 10
@@ -67,7 +66,7 @@ class ToGrayLab(DisplayedTransform):
         return TensorLab(lab if self.mode=='paper' else lab[...,1:,:,:])
     def decodes(self, x:TensorGray): return TensorGray((x + 1)/2)
 
-# %% ../nbs/01_data.ipynb #eecec540
+# %% ../nbs/01_data.ipynb #cdea4dd2
 def GrayBlock(mode:str='paper'):
     "A `TransformBlock` for the gray input of `mode` (luma or L, scaled to [-1, 1])"
     return TransformBlock(type_tfms=PILGray.create, batch_tfms=ToGrayLab(mode))
@@ -76,7 +75,7 @@ def LabBlock(mode:str='paper'):
     "A `TransformBlock` for the colour target of `mode` (Lab or ab, scaled to [-1, 1])"
     return TransformBlock(type_tfms=PILLab.create, batch_tfms=ToGrayLab(mode))
 
-# %% ../nbs/01_data.ipynb #16ae8594
+# %% ../nbs/01_data.ipynb #5280ab45
 class OpenOnce:
     "Getter that opens each image file once for both blocks, as RGB, decoding JPEGs at reduced size when `size` allows"
     def __init__(self, size:int=None): self.size,self.last = size,(None,None)
@@ -87,7 +86,7 @@ class OpenOnce:
             self.last = (fn, img.convert('RGB'))
         return self.last[1].copy()
 
-# %% ../nbs/01_data.ipynb #174aa6cd
+# %% ../nbs/01_data.ipynb #a9627430
 def image_chroma(fn, size:int=64)->float:
     "Mean Lab chroma of image file `fn` (0 for a gray image), from a thumbnail of about `size` pixels"
     img = Image.open(fn)
@@ -98,7 +97,7 @@ def image_chroma(fn, size:int=64)->float:
     ab = rgb2lab(torch.from_numpy(np.asarray(img, dtype=np.float32)/255).permute(2,0,1))[1:]
     return ab.pow(2).sum(0).sqrt().mean().item()
 
-# %% ../nbs/01_data.ipynb #799c9f7c
+# %% ../nbs/01_data.ipynb #6777511e
 def _chroma_or_err(fn):
     try: return image_chroma(fn)
     except Exception as e: return f'{type(e).__name__}: {e}'
@@ -113,7 +112,7 @@ def check_images(files, gray_thresh:float=2.0, n_workers:int=defaults.cpus):
                            + ', '.join(Path(o).name for o in gray[:10]) + (' ...' if len(gray)>10 else ''))
     return color,gray,bad
 
-# %% ../nbs/01_data.ipynb #f5f2dd74
+# %% ../nbs/01_data.ipynb #a9ec38a2
 def colorize_block(mode:str='paper', # 'paper' (luma in, Lab out) or 'ab' (L in, ab out)
                    size:int=None, # square training size; None keeps the images' own size (CIFAR-10)
                    flip:float=0.5, # probability of the random horizontal flip (training set only)
@@ -125,7 +124,7 @@ def colorize_block(mode:str='paper', # 'paper' (luma in, Lab out) or 'ab' (L in,
     return DataBlock(blocks=(GrayBlock(mode), LabBlock(mode)), getters=[get, get], item_tfms=item_tfms,
                      splitter=splitter or RandomSplitter(0.1, seed=42))
 
-# %% ../nbs/01_data.ipynb #e2bb364e
+# %% ../nbs/01_data.ipynb #f416715c
 def folder_split(files, path, train='train', valid=('valid', 'test')):
     "(train, valid) lists if `path` has a `train` and a `valid` (or `test`) subfolder, else None"
     top = L(files).map(lambda f: Path(f).relative_to(path).parts[0] if len(Path(f).relative_to(path).parts) > 1 else '')
@@ -133,7 +132,7 @@ def folder_split(files, path, train='train', valid=('valid', 'test')):
     if train not in top or vname is None: return None
     return L(f for f,t in zip(files, top) if t==train), L(f for f,t in zip(files, top) if t==vname)
 
-# %% ../nbs/01_data.ipynb #dcfe5e67
+# %% ../nbs/01_data.ipynb #785e2b2c
 def _subset(files, n, seed):
     "A seeded random subset of `n` of `files` (all of them if `n` is None)"
     if n is None or n >= len(files): return L(files)
@@ -157,7 +156,7 @@ def _sources(source, valid_pct, seed, n_items):
     if not files: raise ValueError("no image files given")
     return _subset(files, n_items, seed), RandomSplitter(valid_pct, seed=seed)
 
-# %% ../nbs/01_data.ipynb #2d180180
+# %% ../nbs/01_data.ipynb #308dad44
 def colorize_dls(source, # a folder of images, a list of image files, or a (train, valid) pair of lists
                  size:int=None, # square training size; None keeps each image's size (all must match)
                  bs:int=64, # batch size
@@ -179,7 +178,7 @@ def colorize_dls(source, # a folder of images, a list of image files, or a (trai
     dblock = colorize_block(mode, size, flip, splitter)
     return dblock.dataloaders(items, bs=bs, **kwargs)
 
-# %% ../nbs/01_data.ipynb #58af2fa5
+# %% ../nbs/01_data.ipynb #15fcbf22
 def _L_of(x:TensorGray): return x.as_subclass(Tensor)*100  # decoded input is gray in [0, 1]; in ab mode it is L/100
 
 @dispatch
@@ -197,11 +196,7 @@ def show_results(x:TensorGray, y:TensorLab, samples, outs, ctxs=None, max_n=10, 
         xi.show(ctx=ctxs[3*i]); yi.show(ctx=ctxs[3*i+1], L=_L_of(xi)); o[0].show(ctx=ctxs[3*i+2], L=_L_of(xi))
     return ctxs
 
-# %% ../nbs/01_data.ipynb #f4b36a69
-def cache_dir()->Path:
-    "Where colorize_nb extracts archives and keeps downloads: `$COLORIZE_NB_CACHE` or `~/.cache/colorize_nb`"
-    return Path(os.environ.get('COLORIZE_NB_CACHE', '~/.cache/colorize_nb')).expanduser()
-
+# %% ../nbs/01_data.ipynb #a3d033f8
 def extract_archive(archive, dest:Path=None)->Path:
     "Extract the tar archive `archive` once into `dest` (default: a cache folder named after it); return the folder"
     archive = Path(archive)
@@ -218,14 +213,14 @@ def extract_archive(archive, dest:Path=None)->Path:
     tmp.rename(dest)
     return dest
 
-# %% ../nbs/01_data.ipynb #139f9e84
+# %% ../nbs/01_data.ipynb #560fd4c5
 def cifar10_path(archive=None)->Path:
     "Folder of CIFAR-10 in fastai's layout: `untar_data(URLs.CIFAR)`, or a local `archive` extracted into the cache"
     if archive is None: return untar_data(URLs.CIFAR)
     root = extract_archive(archive)
     return first(p.parent for p in [root/'train', *root.glob('*/train')] if p.is_dir()) or root
 
-# %% ../nbs/01_data.ipynb #9248990a
+# %% ../nbs/01_data.ipynb #3662aba1
 def cifar10_dls(archive=None, # a local archive in fastai's CIFAR layout; None downloads with `untar_data`
                 bs:int=128, # the paper's batch size on CIFAR-10
                 size:int=None, # None keeps 32x32
@@ -234,7 +229,7 @@ def cifar10_dls(archive=None, # a local archive in fastai's CIFAR layout; None d
     "`colorize_dls` on CIFAR-10: `test/` is the validation set if present, else a seeded random 10% split"
     return colorize_dls(cifar10_path(archive), size=size, bs=bs, check=check, **kwargs)
 
-# %% ../nbs/01_data.ipynb #f8ad33d0
+# %% ../nbs/01_data.ipynb #aa99b494
 def places365_files(path)->tuple:
     "(train, valid) image files of Places365-Standard at `path`, from its file lists or its folders"
     path = Path(path)

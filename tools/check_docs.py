@@ -1,7 +1,9 @@
 """Open every page of the built docs (`_docs/`) in headless Chromium: fail on a page that is missing or empty,
-or that has a broken image; save screenshots of the index page and of the colour lesson."""
+that has a broken image, or that shows fewer images than its notebook has figures; save screenshots of the index
+page and of the colour lesson."""
 import sys
 from pathlib import Path
+import nbformat
 sys.path.insert(0, str(Path(__file__).parent))
 from build_docs import pages
 from nbdev.config import get_config
@@ -18,7 +20,7 @@ def check(cfg, shots=('index.html', 'color.html')):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path='/usr/bin/chromium', args=chromium_args)
         page = browser.new_page(viewport={'width': 1280, 'height': 900})
-        for _,name in pages(cfg):
+        for nbp,name in pages(cfg):
             f = docs/name
             if not f.exists(): problems.append(f'{name}: missing'); continue
             page.goto(f.resolve().as_uri(), wait_until='load')
@@ -26,6 +28,8 @@ def check(cfg, shots=('index.html', 'color.html')):
             if len(text.strip()) < 200: problems.append(f'{name}: empty ({len(text.strip())} characters of text)')
             imgs = page.evaluate(js_imgs)
             n_img += len(imgs)
+            want = sum('image/png' in o.get('data', {}) for c in nbformat.read(nbp, as_version=4).cells for o in c.get('outputs', []))
+            if len(imgs) < want: problems.append(f'{name}: {len(imgs)} images on the page, but the notebook has {want} figures')
             problems += [f'{name}: broken image {src}' for src,ok in imgs if not ok]
             print(f'{name}: {len(text)} characters, {len(imgs)} images', flush=True)
             if name in shots: page.screenshot(path=str(docs/'screenshots'/f'{Path(name).stem}.png'), full_page=False)

@@ -34,9 +34,11 @@ def dls_for(r, n_items=None):
 
 metrics_of = valid_metrics
 
-def best_bn(learn, gen):
+def best_bn(learn, gen, size):
     "Validation metrics with running and with batch BN statistics; the better MAE wins"
     res = {'running': metrics_of(learn)}
+    # colorize() runs one image at a time: batch statistics need more than one value per channel at the bottleneck
+    if size // gen.stride < 2: return 'running', res
     use_batch_stats(gen, True)
     try: res['batch'] = metrics_of(learn)
     finally: use_batch_stats(gen, False)
@@ -62,7 +64,7 @@ def train(name, scale=1., n_items=None):
         learn.fit(ep['gan']); hist['gan'] = history(learn)
         learn.load(name)
         gen, kind, epochs = learn.model.gen, 'conditional GAN (L1 pretraining, then equations 5-8)', ep['l1'] + ep['gan']
-    bn, by_bn = best_bn(learn, gen)
+    bn, by_bn = best_bn(learn, gen, r['size'])
     meta = dict(name=name, kind=kind, size=r['size'], training_data=data_desc[r['data']], epochs=epochs, epochs_by_phase=ep,
                 bn_eval=bn, metrics={k: v for k,v in by_bn[bn].items() if k != 'valid_loss'}, metrics_by_bn=by_bn,
                 history=hist, train_minutes=round((time.time()-t0)/60, 1), torch=torch.__version__)
