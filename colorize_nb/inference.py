@@ -161,7 +161,7 @@ def to_image(img, nm:str='image')->Image.Image:
     if isinstance(img, (np.ndarray, Tensor)): return _array_to_img(img, nm)
     raise TypeError(f"{nm}: expected a path, a PIL image, a NumPy array or a torch tensor; got {type(img).__name__}")
 
-# %% ../nbs/06_inference.ipynb #a03bf1e3
+# %% ../nbs/06_inference.ipynb #6eb1aa39
 _lin = torch.where(torch.arange(256)/255 > 0.04045, ((torch.arange(256)/255 + 0.055)/1.055)**2.4, torch.arange(256)/255/12.92)
 _enc_n = 16384
 _enc = (torch.where(torch.arange(_enc_n)/(_enc_n-1) > 0.0031308, 1.055*(torch.arange(_enc_n)/(_enc_n-1))**(1/2.4) - 0.055,
@@ -169,7 +169,7 @@ _enc = (torch.where(torch.arange(_enc_n)/(_enc_n-1) > 0.0031308, 1.055*(torch.ar
 
 def L_of(img:Image.Image)->Tensor:
     "CIE L (0-100) of an 8-bit 'RGB' or 'L' image, shape (H, W)"
-    a = torch.from_numpy(np.asarray(img))
+    a = torch.from_numpy(np.array(img))   # a copy: PIL's buffer is read-only
     lin = _lin[a.long()]
     y = lin if lin.ndim == 2 else lin @ torch.tensor([0.212671, 0.715160, 0.072169])
     return torch.where(y > 0.008856, 116*y.clamp_min(0.008856)**(1/3) - 16, 903.3*y)
