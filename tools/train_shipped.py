@@ -4,8 +4,9 @@
 
 Data: ../shared/data (CIFAR-10 training archive, seeded 90/10 split; the photo set, seeded 90/10 split).
 GANs follow the recipe that works with little compute: pretrain the generator with L1, then a short GAN phase,
-keeping the GAN epoch with the best validation MAE. BN statistics for inference ('running' or 'batch') are chosen
-by validation MAE too. `--scale` multiplies every epoch count (e.g. 0.1 for a smoke test)."""
+keeping the GAN epoch with the best validation MAE. The exported fp16 weights are then evaluated with running and
+with batch BN statistics, and the better MAE sets `bn_eval` for inference (`--evaluate` redoes only this step).
+`--scale` multiplies every epoch count and `--n-items` takes a subset (smoke tests)."""
 import argparse, hashlib, json, time
 from pathlib import Path
 import numpy as np, torch
@@ -13,7 +14,8 @@ from fastai.callback.tracker import SaveModelCallback
 from colorize_nb.data import cifar10_dls, colorize_dls, extract_archive
 from colorize_nb.baseline import baseline_learner, l1_loss, export_generator, valid_metrics
 from colorize_nb.gan import gan_learner
-from colorize_nb.models import use_batch_stats
+from colorize_nb.models import use_batch_stats, load_generator
+from fastai.callback.core import Callback
 
 root = Path(__file__).resolve().parent.parent
 data = root.parent/'shared'/'data'
@@ -32,17 +34,29 @@ def dls_for(r, n_items=None):
     if r['data'] == 'cifar': return cifar10_dls(data/'cifar10_train.tgz', bs=r['bs'], mode=r['mode'], n_items=n_items)
     return colorize_dls(extract_archive(data/'photos256.tar')/'photos_train_256', size=r['size'], bs=r['bs'], mode=r['mode'], n_items=n_items)
 
-metrics_of = valid_metrics
+class BatchStats(Callback):
+    "Validate with BN batch statistics (after fastai has put the model in eval mode, which would undo it)"
+    order = 70
+    def before_validate(self): use_batch_stats(self.learn.model, True)
+    def after_validate(self): use_batch_stats(self.learn.model, False)
 
-def best_bn(learn, gen, size):
-    "Validation metrics with running and with batch BN statistics; the better MAE wins"
-    res = {'running': metrics_of(learn)}
+def evaluate(name, dls=None):
+    "Validation metrics of the exported (fp16) weights with running and with batch BN statistics; the better MAE wins"
+    r,fn = recipes[name],out_dir/f'{name}.safetensors'
+    js = fn.with_suffix('.json')
+    gen,meta = load_generator(fn)
+    learn = baseline_learner(dls or dls_for(r), gen=gen, mode=r['mode'], bf16=False, plateau=None)
+    names = [m.name for m in learn.metrics]
+    res = {'running': dict(zip(names, map(float, learn.validate()[1:])))}
     # colorize() runs one image at a time: batch statistics need more than one value per channel at the bottleneck
-    if size // gen.stride < 2: return 'running', res
-    use_batch_stats(gen, True)
-    try: res['batch'] = metrics_of(learn)
-    finally: use_batch_stats(gen, False)
-    return min(res, key=lambda k: res[k]['mae']), res
+    # ... and colorize() normalises each image by its own statistics, so validate one image at a time
+    if r['size'] // gen.stride >= 2:
+        res['batch'] = dict(zip(names, map(float, learn.validate(dl=learn.dls.valid.new(bs=1), cbs=[BatchStats()])[1:])))
+    bn = min(res, key=lambda k: res[k]['mae'])
+    meta.update(bn_eval=bn, metrics=res[bn], metrics_by_bn=res, metrics_of='the exported fp16 weights, fp32 inference')
+    meta['sha256'] = hashlib.sha256(fn.read_bytes()).hexdigest()
+    js.write_text(json.dumps(meta, indent=1))
+    print(f"{name}: {fn.stat().st_size/1e6:.1f} MB, bn={bn}, metrics {meta['metrics']}", flush=True)
 
 def history(learn): return [dict(zip(learn.recorder.metric_names[1:-1], map(float, v))) for v in learn.recorder.values]
 
@@ -56,29 +70,25 @@ def train(name, scale=1., n_items=None):
         learn = baseline_learner(dls, **kw, cbs=[SaveModelCallback(monitor='valid_loss', fname=name)])
         learn.fit(ep['l2']); hist['l2'] = history(learn)
         learn.load(name)
-        gen, kind, epochs = learn.model, 'U-Net (L2, equation 9)', ep['l2']
+        kind, epochs = 'U-Net (L2, equation 9)', ep['l2']
     else:
         learn = baseline_learner(dls, **kw, loss_func=l1_loss)
         learn.fit(ep['l1']); hist['l1'] = history(learn)
         learn = gan_learner(dls, gen=learn.model, **kw, cbs=[SaveModelCallback(monitor='mae', comp=np.less, fname=name)])
         learn.fit(ep['gan']); hist['gan'] = history(learn)
         learn.load(name)
-        gen, kind, epochs = learn.model.gen, 'conditional GAN (L1 pretraining, then equations 5-8)', ep['l1'] + ep['gan']
-    bn, by_bn = best_bn(learn, gen, r['size'])
+        kind, epochs = 'conditional GAN (L1 pretraining, then equations 5-8)', ep['l1'] + ep['gan']
     meta = dict(name=name, kind=kind, size=r['size'], training_data=data_desc[r['data']], epochs=epochs, epochs_by_phase=ep,
-                bn_eval=bn, metrics={k: v for k,v in by_bn[bn].items() if k != 'valid_loss'}, metrics_by_bn=by_bn,
                 history=hist, train_minutes=round((time.time()-t0)/60, 1), torch=torch.__version__)
-    fn = export_generator(learn, out_dir/name, dtype=torch.float16, **{**learn.colorize_meta, **meta})  # meta's metrics win
-    js = fn.with_suffix('.json')
-    m = json.loads(js.read_text()); m['sha256'] = hashlib.sha256(fn.read_bytes()).hexdigest()
-    js.write_text(json.dumps(m, indent=1))
-    print(f"{name}: {fn.stat().st_size/1e6:.1f} MB, bn={bn}, metrics {m['metrics']}, {meta['train_minutes']} min", flush=True)
+    export_generator(learn, out_dir/name, dtype=torch.float16, **{**learn.colorize_meta, **meta})
+    evaluate(name, dls)
 
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(); ap.add_argument('names', nargs='+', choices=list(recipes)); ap.add_argument('--scale', type=float, default=1.)
     ap.add_argument('--n-items', type=int, default=None, help='a seeded subset of the data (smoke tests)')
     ap.add_argument('--out', default=str(out_dir))
+    ap.add_argument('--evaluate', action='store_true', help='only (re)evaluate the exported weights and update their JSON')
     a = ap.parse_args()
     out_dir = Path(a.out)
     torch.manual_seed(0)
-    for n in a.names: train(n, a.scale, a.n_items)
+    for n in a.names: evaluate(n) if a.evaluate else train(n, a.scale, a.n_items)
