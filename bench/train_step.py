@@ -28,8 +28,7 @@ class Timer(Callback):
             self.ts.append(time.perf_counter()); raise CancelFitException()
 
 def fastai_rate(dls, bf16, warm, n, width, cl):
-    learn = gan_learner(dls, width=width, bf16=bf16, metrics=[], decay=None, cbs=[Timer(warm, n)])
-    if cl: learn.model.to(memory_format=torch.channels_last)
+    learn = gan_learner(dls, width=width, bf16=bf16, metrics=[], decay=None, channels_last=cl, cbs=[Timer(warm, n)])
     with learn.no_bar(), learn.no_logging(): learn.fit(1)
     ts = learn.timer.ts
     return n*dls.bs/(ts[-1] - ts[0])

@@ -64,6 +64,7 @@ def baseline_learner(dls, # `DataLoaders` from `colorize_nb.data`
                      config:str='cifar', # generator configuration
                      width:float=1., # generator channel multiplier
                      bf16:bool=True, # bf16 autocast (`DeviceMixedPrecision`)
+                     channels_last:bool=False, # NHWC memory layout (`python bench/train_step.py --channels-last`)
                      plateau:int=1, # epochs without improvement before the lr is divided by 10; None: no decay
                      loss_func=l2_loss, # equation 9; `l1_loss` pretrains a GAN generator
                      metrics=None, # default: all color metrics
@@ -75,6 +76,7 @@ def baseline_learner(dls, # `DataLoaders` from `colorize_nb.data`
           ([PlateauDecay(monitor='valid_loss', factor=10., patience=plateau)] if plateau else [])
     learn = Learner(dls, gen, loss_func=loss_func, opt_func=paper_adam, lr=paper_lr, cbs=cbs,
                     metrics=metrics if metrics is not None else color_metric_list(), **kwargs)
+    if channels_last: learn.model.to(memory_format=torch.channels_last)
     learn.colorize_meta = dict(config=config, width=width, mode=mode)
     return learn
 

@@ -90,7 +90,7 @@ def load_model(model=default_model, device=None)->tuple:
     if not fn.exists(): raise FileNotFoundError(f"{fn}: no such weights file")
     return _load_cached(str(fn), fn.stat().st_mtime, str(device or 'cpu'))
 
-# %% ../nbs/06_inference.ipynb #a089f391
+# %% ../nbs/06_inference.ipynb #02ff433b
 max_pixels = 64_000_000   # 64 megapixels: a 12 MP photo uses about 1 GB at most; 30000x30000 would need tens of GB
 
 def _check_pixels(w, h, nm, limit):
@@ -113,7 +113,7 @@ def _to_8bit(img:Image.Image)->Image.Image:
     if m in ('1', 'P', 'CMYK', 'YCbCr', 'LAB', 'HSV'): return img.convert('RGB' if m != '1' else 'L')
     return img.convert('RGB')
 
-# %% ../nbs/06_inference.ipynb #b85a43d6
+# %% ../nbs/06_inference.ipynb #289dcb50
 def open_image(path, limit:int=None)->Image.Image:
     "Open image file `path` as an 8-bit 'RGB' or 'L' PIL image, EXIF-rotated, with a one-line error for bad input"
     p,limit = Path(path),limit or max_pixels
@@ -134,7 +134,7 @@ def open_image(path, limit:int=None)->Image.Image:
     except (OSError, SyntaxError, ValueError) as e: raise ValueError(f"{p}: truncated or corrupt image ({e})") from None
     return _to_8bit(img)
 
-# %% ../nbs/06_inference.ipynb #55c07686
+# %% ../nbs/06_inference.ipynb #5d1d9a6c
 def _array_to_img(a, nm)->Image.Image:
     if isinstance(a, Tensor):
         a = a.detach().cpu()
@@ -161,29 +161,41 @@ def to_image(img, nm:str='image')->Image.Image:
     if isinstance(img, (np.ndarray, Tensor)): return _array_to_img(img, nm)
     raise TypeError(f"{nm}: expected a path, a PIL image, a NumPy array or a torch tensor; got {type(img).__name__}")
 
-# %% ../nbs/06_inference.ipynb #6eb1aa39
+# %% ../nbs/06_inference.ipynb #ffe466c5
 _lin = torch.where(torch.arange(256)/255 > 0.04045, ((torch.arange(256)/255 + 0.055)/1.055)**2.4, torch.arange(256)/255/12.92)
 _enc_n = 16384
 _enc = (torch.where(torch.arange(_enc_n)/(_enc_n-1) > 0.0031308, 1.055*(torch.arange(_enc_n)/(_enc_n-1))**(1/2.4) - 0.055,
                     12.92*torch.arange(_enc_n)/(_enc_n-1))*255).round().clamp(0, 255).to(torch.uint8)
 
+_y_w = torch.tensor([0.212671, 0.715160, 0.072169])
+_rgb_from_xyz_T = (torch.linalg.inv(torch.tensor([[0.412453, 0.357580, 0.180423], [0.212671, 0.715160, 0.072169],
+                                                 [0.019334, 0.119193, 0.950227]], dtype=torch.float64)).float()
+                   * torch.tensor([0.95047, 1., 1.08883])).T   # D65 white folded into the matrix
+_rows = 256   # rows per chunk: the temporaries of a chunk stay small, whatever the image's size
+
 def L_of(img:Image.Image)->Tensor:
     "CIE L (0-100) of an 8-bit 'RGB' or 'L' image, shape (H, W)"
-    a = torch.from_numpy(np.array(img))   # a copy: PIL's buffer is read-only
-    lin = _lin[a.long()]
-    y = lin if lin.ndim == 2 else lin @ torch.tensor([0.212671, 0.715160, 0.072169])
-    return torch.where(y > 0.008856, 116*y.clamp_min(0.008856)**(1/3) - 16, 903.3*y)
+    a = np.asarray(img)
+    out = torch.empty(a.shape[:2])
+    for r in range(0, a.shape[0], _rows):
+        lin = _lin[torch.from_numpy(np.array(a[r:r+_rows])).long()]   # a copy: PIL's buffer is read-only
+        y = lin if lin.ndim == 2 else lin @ _y_w
+        out[r:r+_rows] = torch.where(y > 0.008856, 116*y.clamp_min(0.008856)**(1/3) - 16, 903.3*y)
+    return out
 
-def lab_to_rgb8(L:Tensor, ab:Tensor)->np.ndarray:
-    "8-bit RGB array (H, W, 3) from L (H, W) and ab (2, H, W), through the encoding table"
+def _lab_to_rgb8(L, ab):
     fy = (L + 16)/116
     f = torch.stack([fy + ab[0]/500, fy, (fy - ab[1]/200).clamp_min(0)], -1)
-    xyz = torch.where(f > 0.2068966, f**3, (f - 16/116)/7.787) * torch.tensor([0.95047, 1., 1.08883])
-    lin = (xyz @ torch.linalg.inv(torch.tensor([[0.412453, 0.357580, 0.180423], [0.212671, 0.715160, 0.072169],
-                                                [0.019334, 0.119193, 0.950227]], dtype=torch.float64)).float().T).clamp_(0, 1)
+    lin = (torch.where(f > 0.2068966, f**3, (f - 16/116)/7.787) @ _rgb_from_xyz_T).clamp_(0, 1)
     return _enc[lin.mul_(_enc_n - 1).round_().long()].numpy()
 
-# %% ../nbs/06_inference.ipynb #2596ba1a
+def lab_to_rgb8(L:Tensor, ab:Tensor)->np.ndarray:
+    "8-bit RGB array (H, W, 3) from L (H, W) and ab (2, H, W), through the encoding table, a chunk of rows at a time"
+    out = np.empty((*L.shape, 3), np.uint8)
+    for r in range(0, L.shape[0], _rows): out[r:r+_rows] = _lab_to_rgb8(L[r:r+_rows], ab[:, r:r+_rows])
+    return out
+
+# %% ../nbs/06_inference.ipynb #e11805c4
 def _net_input(L:Tensor, size:int, mode:str)->Tensor:
     "The network's gray input (1, `size`, `size`) from full-resolution L, as the model's data `mode` expects"
     small = F.interpolate(L[None, None], size=(size, size), mode='bilinear', antialias=True, align_corners=False)[0]
@@ -200,7 +212,7 @@ def _predict_ab(gen, meta, xs:Tensor)->Tensor:
     out = gen(xs.to(next(gen.parameters()).device)).float().cpu()
     return out[:, -2:]
 
-# %% ../nbs/06_inference.ipynb #605e9d53
+# %% ../nbs/06_inference.ipynb #4b759831
 def _finish(L:Tensor, ab_small:Tensor)->Image.Image:
     "Join full-resolution `L` with `ab_small` upsampled to its size"
     ab = F.interpolate(denorm_ab(ab_small)[None], size=L.shape, mode='bilinear', align_corners=False)[0]
@@ -222,7 +234,7 @@ def _check_size(size, stride):
     if size % stride: raise ValueError(f"size must be a multiple of the network's total stride {stride}; got {size}")
     return size
 
-# %% ../nbs/06_inference.ipynb #788ba67e
+# %% ../nbs/06_inference.ipynb #812a1f4d
 def colorize_batch(imgs, model=default_model, size:int=None, device=None, bs:int=8)->list:
     "Colorize each of `imgs` (anything `colorize` takes), `bs` at a time through the network"
     gen,meta = load_model(model, device)
