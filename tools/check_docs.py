@@ -28,7 +28,7 @@ def check(cfg, shots=('index.html', 'color.html')):
             if len(text.strip()) < 200: problems.append(f'{name}: empty ({len(text.strip())} characters of text)')
             imgs = page.evaluate(js_imgs)
             n_img += len(imgs)
-            want = sum('image/png' in o.get('data', {}) for c in nbformat.read(nbp, as_version=4).cells for o in c.get('outputs', []))
+            want = sum(any(k in o.get('data', {}) for k in ('image/png', 'image/jpeg')) for c in nbformat.read(nbp, as_version=4).cells for o in c.get('outputs', []))
             if len(imgs) < want: problems.append(f'{name}: {len(imgs)} images on the page, but the notebook has {want} figures')
             problems += [f'{name}: broken image {src}' for src,ok in imgs if not ok]
             print(f'{name}: {len(text)} characters, {len(imgs)} images', flush=True)
