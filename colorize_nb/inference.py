@@ -86,6 +86,8 @@ def _load_cached(fn:str, mtime:float, device:str):
 
 def load_model(model=default_model, device=None)->tuple:
     "(generator ready for inference, its configuration) for a model name or a .safetensors path"
+    dev = torch.device(device or 'cpu')
+    if dev.type == 'cuda' and not torch.cuda.is_available(): raise ValueError(f"device={str(device)!r} was asked for, but no CUDA GPU is available here")
     fn = _resolve(model)
     if not fn.exists(): raise FileNotFoundError(f"{fn}: no such weights file")
     return _load_cached(str(fn), fn.stat().st_mtime, str(device or 'cpu'))
