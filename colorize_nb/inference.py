@@ -16,7 +16,8 @@ import numpy as np, torch
 import torch.nn.functional as F
 from torch import Tensor
 from PIL import Image, ImageOps, UnidentifiedImageError
-from .color import rgb2lab, lab2rgb, norm_L, denorm_ab, L_scale, cache_dir
+from .color import (rgb2lab, lab2rgb, norm_L, denorm_ab, L_scale, cache_dir, srgb2linear, linear2srgb,
+                               xyz_from_rgb, rgb_from_xyz, d65)
 from .models import load_generator, use_batch_stats
 
 # %% ../nbs/06_inference.ipynb #195d0e7c
@@ -164,15 +165,12 @@ def to_image(img, nm:str='image')->Image.Image:
     raise TypeError(f"{nm}: expected a path, a PIL image, a NumPy array or a torch tensor; got {type(img).__name__}")
 
 # %% ../nbs/06_inference.ipynb #ffe466c5
-_lin = torch.where(torch.arange(256)/255 > 0.04045, ((torch.arange(256)/255 + 0.055)/1.055)**2.4, torch.arange(256)/255/12.92)
+_lin = srgb2linear(torch.arange(256)/255)   # the colour lesson's sRGB curves, tabulated
 _enc_n = 16384
-_enc = (torch.where(torch.arange(_enc_n)/(_enc_n-1) > 0.0031308, 1.055*(torch.arange(_enc_n)/(_enc_n-1))**(1/2.4) - 0.055,
-                    12.92*torch.arange(_enc_n)/(_enc_n-1))*255).round().clamp(0, 255).to(torch.uint8)
+_enc = (linear2srgb(torch.arange(_enc_n)/(_enc_n-1))*255).round().clamp(0, 255).to(torch.uint8)
 
-_y_w = torch.tensor([0.212671, 0.715160, 0.072169])
-_rgb_from_xyz_T = (torch.linalg.inv(torch.tensor([[0.412453, 0.357580, 0.180423], [0.212671, 0.715160, 0.072169],
-                                                 [0.019334, 0.119193, 0.950227]], dtype=torch.float64)).float()
-                   * torch.tensor([0.95047, 1., 1.08883])).T   # D65 white folded into the matrix
+_y_w = xyz_from_rgb[1].float()                           # Y row of the sRGB matrix
+_rgb_from_xyz_T = (rgb_from_xyz*d65).float().T          # D65 white folded into the matrix
 _rows = 256   # rows per chunk: the temporaries of a chunk stay small, whatever the image's size
 
 def L_of(img:Image.Image)->Tensor:
@@ -203,9 +201,7 @@ def _net_input(L:Tensor, size:int, mode:str)->Tensor:
     small = F.interpolate(L[None, None], size=(size, size), mode='bilinear', antialias=True, align_corners=False)[0]
     if mode == 'ab': return norm_L(small)
     # paper mode: Rec.601 luma of the gray image; for a gray pixel luma equals the sRGB value of its L
-    fy = (small + 16)/116
-    y = torch.where(fy > 0.2068966, fy**3, (fy - 16/116)/7.787)
-    g = torch.where(y > 0.0031308, 1.055*y.clamp_min(0.0031308)**(1/2.4) - 0.055, 12.92*y)
+    g = lab2rgb(torch.cat([small, torch.zeros(2, size, size)]))[:1]
     return g*2 - 1
 
 @torch.no_grad()
