@@ -96,9 +96,10 @@ def export_generator(learn:Learner, fname, dtype=None, epochs:int=None, **meta)-
 # %% ../nbs/04_baseline.ipynb #ce9e0a5d
 @torch.no_grad()
 def predict_rgb(gen, x:Tensor)->Tensor:
-    "RGB in [0, 1] that generator `gen` (in eval mode) paints for the gray batch `x`, in either data mode"
+    "RGB in [0, 1] that generator `gen` (in eval mode) paints for the gray batch `x`, in either data mode, on `gen`'s device"
     from colorize_nb.data import lab_to_rgb
     from colorize_nb.color import denorm_L
     gen.eval()
-    out = gen(x.as_subclass(Tensor)).float()
-    return lab_to_rgb(out, denorm_L(x.as_subclass(Tensor)) if out.shape[1] == 2 else None)
+    x = x.as_subclass(Tensor).to(next(gen.parameters()).device)
+    out = gen(x).float()
+    return lab_to_rgb(out, denorm_L(x) if out.shape[1] == 2 else None)

@@ -6,7 +6,7 @@ Docs: https://colorize-nb.github.io/colorize_nb/inference.html.md"""
 
 # %% auto #0
 __all__ = ['weights_dir', 'default_model', 'remote_models', 'max_pixels', 'list_models', 'model_info', 'sha256_file', 'download',
-           'load_model', 'open_image', 'to_image', 'L_of', 'lab_to_rgb8', 'colorize', 'colorize_batch']
+           'load_model', 'open_image', 'to_image', 'L_of', 'lab_to_rgb8', 'work_size', 'colorize', 'colorize_batch']
 
 # %% ../nbs/06_inference.ipynb #cfde96ef
 import hashlib, json, os, shutil, tempfile, urllib.request, warnings
@@ -85,19 +85,25 @@ def _load_cached(fn:str, mtime:float, device:str):
     if meta.get('bn_eval') == 'batch': use_batch_stats(gen, True)
     return gen,meta
 
-def load_model(model=default_model, device=None)->tuple:
-    "(generator ready for inference, its configuration) for a model name or a .safetensors path"
-    dev = torch.device(device or 'cpu')
+def _device(device=None)->torch.device:
+    "`device`, or the GPU when one is available and none was asked for, else the CPU"
+    if device is None: return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
+    dev = torch.device(device)
     if dev.type == 'cuda' and not torch.cuda.is_available(): raise ValueError(f"device={str(device)!r} was asked for, but no CUDA GPU is available here")
+    return dev
+
+def load_model(model=default_model, device=None)->tuple:
+    "(generator ready for inference, its configuration) for a model name or a .safetensors path, on `device` (default: GPU if any)"
+    dev = _device(device)
     fn = _resolve(model)
     if not fn.exists(): raise FileNotFoundError(f"{fn}: no such weights file")
-    return _load_cached(str(fn), fn.stat().st_mtime, str(device or 'cpu'))
+    return _load_cached(str(fn), fn.stat().st_mtime, str(dev))
 
 # %% ../nbs/06_inference.ipynb #02ff433b
 max_pixels = 64_000_000   # 64 megapixels: a 12 MP photo uses about 1 GB at most; 30000x30000 would need tens of GB
 
 def _check_pixels(w, h, nm, limit):
-    if w*h > limit: raise ValueError(f"{nm}: {w}x{h} is {w*h/1e6:.0f} megapixels, above the limit of {limit/1e6:.0f} megapixels (pass max_pixels= to raise it)")
+    if w*h > limit: raise ValueError(f"{nm}: {w}x{h} is {w*h/1e6:.0f} megapixels, above the limit of {limit/1e6:.0f} megapixels (set colorize_nb.inference.max_pixels to raise it)")
     if w < 1 or h < 1: raise ValueError(f"{nm}: image has no pixels ({w}x{h})")
 
 def _to_8bit(img:Image.Image)->Image.Image:
@@ -196,17 +202,24 @@ def lab_to_rgb8(L:Tensor, ab:Tensor)->np.ndarray:
     return out
 
 # %% ../nbs/06_inference.ipynb #e11805c4
-def _net_input(L:Tensor, size:int, mode:str)->Tensor:
-    "The network's gray input (1, `size`, `size`) from full-resolution L, as the model's data `mode` expects"
-    small = F.interpolate(L[None, None], size=(size, size), mode='bilinear', antialias=True, align_corners=False)[0]
+def work_size(h:int, w:int, render_size:int, stride:int, keep_aspect:bool=True)->tuple:
+    "(H, W) the network sees for an `h`x`w` image: shorter side `render_size`, the other in proportion, multiples of `stride`"
+    if not keep_aspect: return render_size, render_size
+    r,s = lambda v: max(stride, round(v/stride)*stride), render_size/min(h, w)
+    return r(h*s), r(w*s)
+
+# %% ../nbs/06_inference.ipynb #5a551922
+def _net_input(L:Tensor, hw:tuple, mode:str)->Tensor:
+    "The network's gray input (1, H, W) for working size `hw` from full-resolution L, as the model's data `mode` expects"
+    small = F.interpolate(L[None, None], size=tuple(hw), mode='bilinear', antialias=True, align_corners=False)[0]
     if mode == 'ab': return norm_L(small)
     # paper mode: Rec.601 luma of the gray image; for a gray pixel luma equals the sRGB value of its L
-    g = lab2rgb(torch.cat([small, torch.zeros(2, size, size)]))[:1]
+    g = lab2rgb(torch.cat([small, torch.zeros(2, *small.shape[-2:])]))[:1]
     return g*2 - 1
 
 @torch.no_grad()
 def _predict_ab(gen, meta, xs:Tensor)->Tensor:
-    "Normalised ab (N, 2, size, size) for the gray batch `xs`"
+    "Normalised ab (N, 2, H, W) for the gray batch `xs`"
     out = gen(xs.to(next(gen.parameters()).device)).float().cpu()
     return out[:, -2:]
 
@@ -216,31 +229,38 @@ def _finish(L:Tensor, ab_small:Tensor)->Image.Image:
     ab = F.interpolate(denorm_ab(ab_small)[None], size=L.shape, mode='bilinear', align_corners=False)[0]
     return Image.fromarray(lab_to_rgb8(L, ab))
 
+def _work_hw(shape, render_size, gen, meta)->tuple:
+    "The working size for an image of `shape`: `render_size` or the model's own, squared for the paper's networks"
+    rs,keep = render_size or meta.get('render_size', meta['size']), meta.get('keep_aspect', False)
+    if not keep and rs % gen.stride: raise ValueError(f"render_size must be a multiple of the network's total stride {gen.stride}; got {rs}")
+    if rs < gen.stride: raise ValueError(f"render_size must be at least the network's total stride {gen.stride}; got {rs}")
+    return work_size(*shape, rs, gen.stride, keep)
+
 def colorize(img, # a path, PIL image (any mode), NumPy array (H, W) / (H, W, 3) or torch tensor
              model=default_model, # a name from `list_models()` or a path to a .safetensors file
-             size:int=None, # working size the network sees (default: the model's training size)
-             device=None # where the network runs, e.g. 'cuda' (default: CPU)
+             render_size:int=None, # shorter side of the image the network sees (default: the model's `render_size`)
+             device=None, # where the network runs, e.g. 'cpu' or 'cuda' (default: the GPU if there is one)
+             size:int=None # older name of `render_size`
             )->Image.Image:
     "Colorize `img`: a colour `PIL.Image` of the same size, the original lightness with predicted colour"
     gen,meta = load_model(model, device)
     im = to_image(img)
     L = L_of(im)
-    size = _check_size(size or meta['size'], gen.stride)
-    return _finish(L, _predict_ab(gen, meta, _net_input(L, size, meta['mode'])[None])[0])
-
-def _check_size(size, stride):
-    if size % stride: raise ValueError(f"size must be a multiple of the network's total stride {stride}; got {size}")
-    return size
+    hw = _work_hw(L.shape, render_size or size, gen, meta)
+    return _finish(L, _predict_ab(gen, meta, _net_input(L, hw, meta['mode'])[None])[0])
 
 # %% ../nbs/06_inference.ipynb #812a1f4d
-def colorize_batch(imgs, model=default_model, size:int=None, device=None, bs:int=8)->list:
-    "Colorize each of `imgs` (anything `colorize` takes), `bs` at a time through the network"
+def colorize_batch(imgs, model=default_model, render_size:int=None, device=None, bs:int=8, size:int=None)->list:
+    "Colorize each of `imgs` (anything `colorize` takes), `bs` at a time through the network (images of one working size together)"
     gen,meta = load_model(model, device)
-    size = _check_size(size or meta['size'], gen.stride)
     if meta.get('bn_eval') == 'batch': bs = 1
     res = []
     for i in range(0, len(imgs), bs):
         Ls = [L_of(to_image(o, f'image {j}')) for j,o in enumerate(imgs[i:i+bs], i)]
-        abs_ = _predict_ab(gen, meta, torch.stack([_net_input(L, size, meta['mode']) for L in Ls]))
+        xs = [_net_input(L, _work_hw(L.shape, render_size or size, gen, meta), meta['mode']) for L in Ls]
+        abs_ = [None]*len(xs)
+        for shape in dict.fromkeys(x.shape for x in xs):
+            idx = [k for k,x in enumerate(xs) if x.shape == shape]
+            for k,ab in zip(idx, _predict_ab(gen, meta, torch.stack([xs[k] for k in idx]))): abs_[k] = ab
         res += [_finish(L, ab) for L,ab in zip(Ls, abs_)]
     return res

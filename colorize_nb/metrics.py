@@ -6,7 +6,7 @@ Docs: https://colorize-nb.github.io/colorize_nb/metrics.html.md"""
 
 # %% auto #0
 __all__ = ['metric_fns', 'to_rgb255', 'mae', 'accuracy', 'rmse', 'psnr', 'colourfulness', 'delta_cf', 'color_metrics',
-           'ColorMetric', 'color_metric_list']
+           'ColorMetric', 'color_metric_list', 'score_preds', 'mean_ab', 'trivial_baselines']
 
 # %% ../nbs/03_metrics.ipynb #35f0d665
 import math
@@ -103,3 +103,28 @@ def color_metric_list(names=('mae', 'acc2', 'acc5', 'psnr', 'rmse', 'cf', 'dcf')
     "fastai metrics for `names`, sharing one conversion per batch"
     stats = _ColorStats()
     return [ColorMetric(n, stats) for n in names]
+
+# %% ../nbs/03_metrics.ipynb #11a0052a
+def score_preds(dl, make_pred)->dict:
+    "Mean color metrics over the batches of `dl` of the prediction `make_pred(x, y)` (normalised Lab or ab)"
+    from types import SimpleNamespace
+    stats = _ColorStats()
+    for x,y in dl: stats.update(SimpleNamespace(xb=(x,), yb=(y,), pred=make_pred(x, y)))
+    return {k: v/stats.count for k,v in stats.sums.items()}
+
+# %% ../nbs/03_metrics.ipynb #6fcdf616
+def mean_ab(dl, n_batches:int=20)->Tensor:
+    "Mean normalised (a, b) of the targets in the first `n_batches` batches of `dl`: the constant tint"
+    s,n = 0.,0
+    for i,(x,y) in zip(range(n_batches), dl):
+        ab = y.as_subclass(Tensor)[:, -2:].float()
+        s,n = s + ab.sum((0,2,3)), n + ab[:, 0].numel()
+    return s/n
+
+# %% ../nbs/03_metrics.ipynb #881a8e7f
+def trivial_baselines(dls, n_batches:int=20)->dict:
+    "Metrics on `dls.valid` of two colorizers without training: no colour, and a constant tint (`mean_ab` of `dls.train`)"
+    tint = mean_ab(dls.train, n_batches)
+    def no_colour(x, y): return torch.cat([y[:, :-2], torch.zeros_like(y[:, -2:])], 1)
+    def constant(x, y):  return torch.cat([y[:, :-2], tint.to(y)[None,:,None,None].expand_as(y[:, -2:])], 1)
+    return {'no colour (true L, ab = 0)': score_preds(dls.valid, no_colour), 'constant tint (true L, mean ab)': score_preds(dls.valid, constant)}

@@ -117,8 +117,11 @@ def generator(config:str='cifar', # 'cifar' (32x32, 16.65 M parameters) or 'plac
               n_out:int=3, # 3 for paper mode (L, a, b), 2 for ab mode
               width:float=1., # channel multiplier
               **kwargs) -> UNetGenerator: # `n_in`, `bn_first`, `init`, `dropout`
-    "The paper's U-Net generator in configuration `config`"
-    if config not in configs: raise ValueError(f"config must be one of {list(configs)}; got {config!r}")
+    "The paper's U-Net generator in configuration `config`; 'lite0' is the pretrained-encoder U-Net of lesson 07"
+    if config == 'lite0':
+        from .lite0 import Lite0UNet
+        return Lite0UNet(n_out=n_out, **{k: v for k,v in kwargs.items() if k in ('dec', 'pretrained')})
+    if config not in configs: raise ValueError(f"config must be one of {list(configs) + ['lite0']}; got {config!r}")
     return UNetGenerator(**{**configs[config], **kwargs}, n_out=n_out, width=width)
 
 def discriminator(config:str='cifar', n_out:int=3, width:float=1., **kwargs) -> PatchDiscriminator:
@@ -159,7 +162,7 @@ def layer_table(model:nn.Module, *xs)->list:
     return [(n, rows[n], n_params(m)) for n,m in units]
 
 # %% ../nbs/02_models.ipynb #9150f1c0
-def save_generator(gen:UNetGenerator, fname, meta:dict, dtype=None)->Path:
+def save_generator(gen:nn.Module, fname, meta:dict, dtype=None)->Path:
     "Save `gen`'s weights to `fname` (.safetensors) and `meta` (needs 'config', 'width', 'mode') to `fname`.json"
     from safetensors.torch import save_file
     missing = {'config', 'width', 'mode'} - set(meta)
@@ -168,7 +171,7 @@ def save_generator(gen:UNetGenerator, fname, meta:dict, dtype=None)->Path:
     fname.parent.mkdir(parents=True, exist_ok=True)
     sd = {k: (v.to(dtype) if dtype and v.is_floating_point() else v).contiguous() for k,v in gen.state_dict().items()}
     save_file(sd, str(fname), metadata={'format': 'pt'})
-    bn_first = any(isinstance(m, nn.BatchNorm2d) for m in gen.downs[0])
+    bn_first = hasattr(gen, 'downs') and any(isinstance(m, nn.BatchNorm2d) for m in gen.downs[0])
     fname.with_suffix('.json').write_text(json.dumps({**meta, 'bn_first': bn_first, 'n_out': gen.n_out}, indent=1))
     return fname
 

@@ -41,7 +41,8 @@ if __name__ == '__main__':
     sync_ok = check_sync()
     res = test_notebooks()
     docs_ok = run(sys.executable, 'tools/build_docs.py') == 0 and run(sys.executable, 'tools/check_docs.py') == 0
+    wheel_ok = run(sys.executable, 'tools/check_wheel.py') == 0  # the wheel and sdist a user installs
     passed, failed = sum(res.values()), len(res)-sum(res.values())
-    print(f"\nsync: {'ok' if sync_ok else 'FAILED'}; docs: {'ok' if docs_ok else 'FAILED'}; {time.time()-t0:.0f} s in all")
+    print(f"\nsync: {'ok' if sync_ok else 'FAILED'}; docs: {'ok' if docs_ok else 'FAILED'}; wheel: {'ok' if wheel_ok else 'FAILED'}; {time.time()-t0:.0f} s in all")
     print(f"notebooks: {passed} passed, {failed} failed")
-    sys.exit(0 if sync_ok and docs_ok and not failed else 1)
+    sys.exit(0 if sync_ok and docs_ok and wheel_ok and not failed else 1)

@@ -1,0 +1,143 @@
+"""Train the pretrained-encoder colorizer (`photos-lite0`): EfficientNet-Lite0 U-Net, L1 on ab, then a short GAN phase.
+
+    python tools/train_pretrained.py [--phases frozen:1 unfrozen:8 r224:2 gan:2] [--resume] [--work .cache/lite0]
+
+Phases run in order; each epoch ends with a checkpoint (model, optimizer, phase, epoch) in `--work`, the generator's
+weights of that epoch, and a line in `--work`/log.csv. `--resume` continues from the last checkpoint.
+Data: ../shared/data/photos256.tar + scenes224.tar, a seeded 10% of each held out (`photo_split`)."""
+import argparse, json, time
+from pathlib import Path
+import numpy as np, torch
+from fastai.callback.core import Callback
+from colorize_nb.pretrained import photo_split, photo_dls, lite0_learner
+from colorize_nb.gan import gan_learner
+from colorize_nb.models import discriminator
+
+root = Path(__file__).resolve().parent.parent
+phase_cfg = {  # size, batch size, lr (decoder; the encoder gets lr/10 once unfrozen)
+    'frozen':   dict(size=128, bs=32, lr=1e-3),
+    'unfrozen': dict(size=128, bs=32, lr=1e-3),
+    'r224':     dict(size=224, bs=16, lr=3e-4),
+    'gan':      dict(size=128, bs=32, lr=5e-5),
+}
+
+def _plain(o):
+    "fastcore `L`s as lists, so the checkpoint loads with `weights_only=True`"
+    if isinstance(o, dict): return {k: _plain(v) for k,v in o.items()}
+    if isinstance(o, (list, tuple)) or type(o).__name__ == 'L': return [_plain(v) for v in o]
+    return o
+
+class Checkpoint(Callback):
+    "Save model, optimizer and position at the end of every epoch; the generator's weights of each epoch; a log line"
+    order = 90
+    def __init__(self, work:Path, phase:str, t0:float, start:int=0): self.work,self.phase,self.t0,self.start = work,phase,t0,start
+    def after_epoch(self):
+        learn,ep = self.learn,self.learn.epoch
+        if ep < self.start: return   # skipped while resuming
+        gen = getattr(learn.model, 'gen', learn.model)
+        names = learn.recorder.metric_names[1:-1]
+        vals = dict(zip(names, map(float, learn.recorder.values[-1])))
+        torch.save({k: v.float() if v.is_floating_point() else v for k,v in gen.state_dict().items()}, self.work/f'{self.phase}_{ep}.pth')
+        torch.save(dict(phase=self.phase, epoch=ep, model=learn.model.state_dict(), opt=_plain(learn.opt.state_dict()),
+                        metrics=vals), self.work/'ckpt.tmp')
+        (self.work/'ckpt.tmp').replace(self.work/'ckpt.pth')
+        with open(self.work/'log.jsonl', 'a') as f:
+            f.write(json.dumps(dict(phase=self.phase, epoch=ep, minutes=round((time.time()-self.t0)/60, 2), **vals)) + '\n')
+
+def export(work:Path, data, names, render_size:int=256, n_select:int=200):
+    "Pick the best of the epochs `names` on `n_select` held-out photos, export it (fp16) and score it on the whole split"
+    from colorize_nb.pretrained import mean_ab, tinted, evaluate_colorizer
+    from colorize_nb.inference import colorize, sha256_file
+    from colorize_nb.models import save_generator
+    from colorize_nb.lite0 import Lite0UNet
+    trn,val = photo_split(data)
+    sel = val[::max(1, len(val)//n_select)]
+    log = [json.loads(l) for l in (work/'log.jsonl').read_text().splitlines()]
+    tmp = work/'export'
+    scores = {}
+    for nm in names:
+        g = Lite0UNet(); g.load_state_dict(torch.load(work/f'{nm}.pth', weights_only=True))
+        fn = save_generator(g, tmp/nm, dict(config='lite0', width=1., mode='ab', size=128, render_size=render_size, keep_aspect=True), dtype=torch.float16)
+        scores[nm] = evaluate_colorizer(sel, lambda im: colorize(im, model=fn, device='cpu'))
+        print(nm, {k: round(v, 2) for k,v in scores[nm].items()}, flush=True)
+    ab = mean_ab(trn[::10])
+    base = {'gray': evaluate_colorizer(sel, tinted), 'tint': evaluate_colorizer(sel, lambda im: tinted(im, ab))}
+    print('baselines', {k: {m: round(v, 2) for m,v in r.items()} for k,r in base.items()}, flush=True)
+    return scores, base, ab, log
+
+def write_model(work:Path, data, name:str, out:Path, render_size:int=256, minutes:float=None):
+    "Export epoch `name` as the shipped model `out` (fp16 safetensors + JSON), scored on the whole held-out split"
+    from colorize_nb.pretrained import mean_ab, tinted, evaluate_colorizer
+    from colorize_nb.inference import colorize, sha256_file
+    from colorize_nb.models import save_generator
+    from colorize_nb.lite0 import Lite0UNet
+    trn,val = photo_split(data)
+    log = [json.loads(l) for l in (work/'log.jsonl').read_text().splitlines()]
+    hist = {}
+    for r in log: hist.setdefault(r['phase'], []).append({k: v for k,v in r.items() if k not in ('phase',)})
+    g = Lite0UNet(); g.load_state_dict(torch.load(work/f'{name}.pth', weights_only=True))
+    phases = {ph: len(v) for ph,v in hist.items()}
+    meta = dict(config='lite0', width=1., mode='ab', size=128, render_size=render_size, keep_aspect=True, name=out.stem,
+                kind='U-Net with an ImageNet-pretrained EfficientNet-Lite0 encoder (L1 on ab' + (', then equations 5-8)' if 'gan' in name else ')'),
+                training_data='photos256 + scenes224 (8,001 photos), a seeded 10% of each held out (photo_split); random resized 128 px crops, then 224 px',
+                kept_epoch=name, epochs_by_phase=phases, epochs=sum(phases.values()), history=hist, bn_eval='running',
+                train_minutes=minutes or log[-1]['minutes'], torch=torch.__version__)
+    fn = save_generator(g, out, meta, dtype=torch.float16)
+    ab = mean_ab(trn[::10])
+    m = evaluate_colorizer(val, lambda im: colorize(im, model=fn, device='cpu'), progress=False)
+    base = {'gray': evaluate_colorizer(val, tinted), 'tint': evaluate_colorizer(val, lambda im: tinted(im, ab))}
+    meta = json.loads(fn.with_suffix('.json').read_text())
+    meta.update(metrics=m, baselines=base, tint_ab=list(ab), sha256=sha256_file(fn),
+                metrics_of=f'the exported fp16 weights through colorize(render_size={render_size}) on the {len(val)} held-out photos at full size')
+    fn.with_suffix('.json').write_text(json.dumps(meta, indent=1))
+    print(out.stem, {k: round(v, 2) for k,v in m.items()}, '\nbaselines', {k: {q: round(v, 2) for q,v in r.items()} for k,r in base.items()}, flush=True)
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--phases', nargs='+', default=['frozen:1', 'unfrozen:8', 'r224:2', 'gan:2'])
+    ap.add_argument('--data', default=str(root.parent/'shared'/'data'))
+    ap.add_argument('--work', default=str(root/'.cache'/'lite0'))
+    ap.add_argument('--resume', action='store_true')
+    ap.add_argument('--n-items', type=int, default=None, help='use only this many training images (smoke test)')
+    ap.add_argument('--seed', type=int, default=0)
+    ap.add_argument('--select', nargs='+', help='score these epochs (e.g. unfrozen_9 gan_2) on held-out photos and stop')
+    ap.add_argument('--export', help='export this epoch (e.g. gan_2) as colorize_nb/weights/photos-lite0 and stop')
+    ap.add_argument('--render-size', type=int, default=256)
+    a = ap.parse_args()
+    work = Path(a.work); work.mkdir(parents=True, exist_ok=True)
+    if a.select: return export(work, a.data, a.select, a.render_size)
+    if a.export: return write_model(work, a.data, a.export, root/'colorize_nb'/'weights'/'photos-lite0', a.render_size)
+    torch.manual_seed(a.seed); np.random.seed(a.seed)
+    trn,val = photo_split(a.data)
+    if a.n_items: trn,val = trn[:a.n_items],val[:max(8, a.n_items//8)]
+    ck = torch.load(work/'ckpt.pth', weights_only=True) if a.resume and (work/'ckpt.pth').exists() else None
+    phases = [(p.split(':')[0], int(p.split(':')[1])) for p in a.phases]
+    at = [p for p,_ in phases].index(ck['phase']) if ck else -1
+    t0,gen = time.time(),None
+    for i,(ph,n) in enumerate(phases):
+        if i < at: continue
+        c = phase_cfg[ph]
+        dls = photo_dls(trn, val, size=c['size'], bs=c['bs'], num_workers=1)
+        cb = Checkpoint(work, ph, t0)
+        if ph == 'gan':
+            g = gen if gen is not None else lite0_learner(dls).model
+            learn = gan_learner(dls, gen=g, crit=discriminator('places', n_out=2, width=0.5), mode='ab', config='lite0',
+                                decay=None, channels_last=True, crit_lr_mult=4., cbs=[cb])
+        else: learn = lite0_learner(dls, gen=gen, cbs=[cb])
+        learn.create_opt()
+        learn.freeze() if ph == 'frozen' else learn.unfreeze()
+        start = 0
+        if i == at:   # resume inside this phase
+            learn.model.load_state_dict(ck['model'])
+            start = ck['epoch'] + 1
+            if start < n: learn.opt.load_state_dict(ck['opt'])
+            cb.start = start
+        lr = c['lr'] if ph in ('frozen', 'gan') else slice(c['lr']/10, c['lr'])
+        print(f'phase {ph}: epochs {start}..{n-1}, size {c["size"]}, bs {c["bs"]}, lr {lr}', flush=True)
+        if start < n:
+            if ph == 'gan': learn.fit(n, lr=lr, start_epoch=start)
+            else: learn.fit_one_cycle(n, lr, start_epoch=start)
+        gen = getattr(learn.model, 'gen', learn.model)
+    print(f'done in {(time.time()-t0)/60:.1f} min', flush=True)
+
+if __name__ == '__main__': main()
