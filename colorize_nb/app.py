@@ -7,20 +7,20 @@ Docs: https://colorize-nb.github.io/colorize_nb/app.html.md"""
 # %% auto #0
 __all__ = ['app_notebook', 'is_loopback', 'voila_cmd', 'main']
 
-# %% ../nbs/09a_app.ipynb #a8013562
+# %% ../nbs/09a_app.ipynb #5c919e9c
 import ipaddress, json, signal, subprocess, sys, tempfile
 from pathlib import Path
 from fastcore.script import call_parse, CliError
 
-# %% ../nbs/09a_app.ipynb #09fa9c72
+# %% ../nbs/09a_app.ipynb #b31876bb
 def app_notebook(images:str=None, seed:int=None)->dict:
     "The notebook (nbformat 4, as a dict) that shows `colorize_nb.widgets.App` for the images in folder `images`"
-    src = f"from colorize_nb.widgets import App\nApp(images={images!r}, seed={seed!r}).ui"
+    src = f"from colorize_nb.widgets import App\nApp(images={images!r}, seed={seed!r})"
     return dict(nbformat=4, nbformat_minor=4, metadata=dict(kernelspec=dict(name='python3', display_name='Python 3', language='python')),
                 cells=[dict(cell_type='markdown', metadata={}, source='## colorize_nb: automatic colorization, U-Net and GAN compared'),
                        dict(cell_type='code', execution_count=None, metadata={}, outputs=[], source=src)])
 
-# %% ../nbs/09a_app.ipynb #8d33eb06
+# %% ../nbs/09a_app.ipynb #81e98071
 def is_loopback(host:str)->bool:
     "Whether `host` is this machine only: 'localhost', 127.x.x.x or ::1"
     if host == 'localhost': return True
@@ -32,7 +32,7 @@ def voila_cmd(nb, port:int=8866, host:str='127.0.0.1', browser:bool=True)->list:
     return [sys.executable, '-m', 'voila', str(nb), f'--port={port}', f'--Voila.ip={host}', '--Voila.port_retries=0',
             f'--Voila.open_browser={browser}', '--show_tracebacks=False', '--theme=light']
 
-# %% ../nbs/09a_app.ipynb #be912dbc
+# %% ../nbs/09a_app.ipynb #aebb1157
 @call_parse
 def main(images:str=None, # a folder of images to offer (default: the sample images)
          port:int=8866, # the port to serve on

@@ -190,6 +190,7 @@ def show_batch(x:TensorGray, y:TensorLab, samples, ctxs=None, max_n=10, nrows=No
         xi.show(ctx=cx); yi.show(ctx=cy, L=_L_of(xi))
     return ctxs
 
+# %% ../nbs/01_data.ipynb #3f7c90f5
 @dispatch
 def show_results(x:TensorGray, y:TensorLab, samples, outs, ctxs=None, max_n=10, figsize=None, **kwargs):
     n = min(len(samples), max_n)

@@ -68,6 +68,7 @@ def _as_batch(imgs, nm):
         if o.ndim != 3 or o.shape[-1] != 3: raise ValueError(f"{nm}[{i}] must be an RGB array of shape (H, W, 3); got {o.shape}")
     return [torch.from_numpy(np.asarray(o)).permute(2,0,1)[None].float() for o in imgs]
 
+# %% ../nbs/03_metrics.ipynb #b1bbe39d
 def color_metrics(pred, truth)->dict:
     "Mean `mae`, `acc2`, `acc5` (percent), `psnr` (dB), `rmse`, `cf` and `dcf` of uint8 RGB `pred` against `truth`"
     ps,ts = _as_batch(pred, 'pred'), _as_batch(truth, 'truth')
@@ -89,6 +90,7 @@ class _ColorStats:
         for k,f in metric_fns.items(): self.sums[k] += f(p, t).sum().item()
         self.count += len(p)
 
+# %% ../nbs/03_metrics.ipynb #9437f919
 class ColorMetric(Metric):
     "One of the color metrics (`name` in `metric_fns`), averaged over images"
     def __init__(self, name:str, stats:_ColorStats=None): self._name,self.stats = name,stats or _ColorStats()

@@ -119,7 +119,7 @@ def generator(config:str='cifar', # 'cifar' (32x32, 16.65 M parameters) or 'plac
               **kwargs) -> UNetGenerator: # `n_in`, `bn_first`, `init`, `dropout`
     "The paper's U-Net generator in configuration `config`; 'lite0' is the pretrained-encoder U-Net of lesson 07"
     if config == 'lite0':
-        from .lite0 import Lite0UNet
+        from .pretrained import Lite0UNet
         return Lite0UNet(n_out=n_out, **{k: v for k,v in kwargs.items() if k in ('dec', 'pretrained')})
     if config not in configs: raise ValueError(f"config must be one of {list(configs) + ['lite0']}; got {config!r}")
     return UNetGenerator(**{**configs[config], **kwargs}, n_out=n_out, width=width)

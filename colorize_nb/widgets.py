@@ -10,8 +10,8 @@ __all__ = ['role_order', 'higher_better', 'model_role', 'compare_models', 'size_
            'image_files', 'image_sources', 'CompareWidget', 'ScoreTable', 'ExploreWidget', 'wilson', 'TuringTest',
            'TuringWidget', 'App']
 
-# %% ../nbs/09_widgets.ipynb #f245a708
-import base64, functools, html, inspect, io, math, random, tempfile, textwrap
+# %% ../nbs/09_widgets.ipynb #ecb17b72
+import base64, html, inspect, io, math, random, tempfile, textwrap
 from pathlib import Path
 import numpy as np
 import ipywidgets as W
@@ -22,7 +22,7 @@ from .metrics import color_metrics
 from .cli import image_exts
 from fastcore.basics import patch
 
-# %% ../nbs/09_widgets.ipynb #7b9a0b4b
+# %% ../nbs/09_widgets.ipynb #f0bfc1af
 role_order = ('U-Net', 'GAN', 'pretrained', 'model')
 
 def model_role(name:str)->str:
@@ -40,7 +40,7 @@ def compare_models(models=None)->list:
     if not ms: raise ValueError("no models to compare")
     return sorted(ms, key=lambda m: role_order.index(model_role(m)))
 
-# %% ../nbs/09_widgets.ipynb #07f0bdd7
+# %% ../nbs/09_widgets.ipynb #7416bcb1
 def size_kw()->str:
     "The keyword `colorize` takes the working size by: `render_size` in newer versions, else `size`"
     return 'render_size' if 'render_size' in inspect.signature(colorize).parameters else 'size'
@@ -51,7 +51,7 @@ def size_range(model:str, hi:int=512)->dict:
     st,val = gen.stride,meta.get('render_size', meta['size'])
     return dict(min=st, max=max(hi, val)//st*st, step=st, value=val)
 
-# %% ../nbs/09_widgets.ipynb #fce94faa
+# %% ../nbs/09_widgets.ipynb #9f0f8cfc
 def prepare(img, max_side:int=640)->Image.Image:
     "`img` (anything `colorize` takes) as an RGB PIL image with its longest side at most `max_side`"
     im = to_image(img).convert('RGB')
@@ -63,7 +63,7 @@ def has_colour(img, tol:float=6.)->bool:
     a = np.asarray(img.convert('RGB')).astype(np.int16)
     return float(np.percentile(a.max(-1) - a.min(-1), 99)) > tol
 
-# %% ../nbs/09_widgets.ipynb #15a0a1dd
+# %% ../nbs/09_widgets.ipynb #d408ae3d
 class Comparison:
     "One image: its gray input, each model's colorization at a working size, and the original, with metrics"
     def __init__(self, img, name:str='image', models=None, max_side:int=640):
@@ -81,14 +81,14 @@ class Comparison:
         "`color_metrics` of `model`'s output against the original, or None when the image has no colour"
         return color_metrics(np.array(self.output(model, size)), np.array(self.img)) if self.colour else None
 
-# %% ../nbs/09_widgets.ipynb #a5a92d2d
+# %% ../nbs/09_widgets.ipynb #218a96ee
 def caption(m:dict=None, model:str=None)->str:
     "One line: `model` and its role, then MAE, accuracy at 5% (eq. 10), PSNR and ΔCF of metrics `m`"
     head = f"{model} ({model_role(model)})" if model else ''
     if m is None: return head + (': ' if head else '') + 'no colour original, no metrics'
     return (head + ': ' if head else '') + f"MAE {m['mae']:.1f} · acc5 {m['acc5']:.0f}% · PSNR {m['psnr']:.1f} dB · ΔCF {m['dcf']:.1f}"
 
-# %% ../nbs/09_widgets.ipynb #5f5c74cb
+# %% ../nbs/09_widgets.ipynb #c30f1059
 def panel_figure(rows:list, thumb:int=150, title:str=None):
     "Matplotlib figure of `rows`, lists of (title, image, caption) panels, each image at most `thumb` pixels"
     from matplotlib.figure import Figure
@@ -118,7 +118,7 @@ def img_bytes(img, quality:int=85)->bytes:
     img.convert('RGB').save(b, 'JPEG', quality=quality)
     return b.getvalue()
 
-# %% ../nbs/09_widgets.ipynb #8dd9d45f
+# %% ../nbs/09_widgets.ipynb #906052ad
 class StaticView:
     "Mixin: display `self.ui` as a live widget, with `self.figure()` as a JPEG for viewers without a kernel"
     def _repr_mimebundle_(self, **kwargs):
@@ -131,16 +131,15 @@ class StaticView:
         if getattr(self, 'progress', None) is not None: self.progress.layout.visibility = 'hidden'
         self.msg.value = f'<span class="cnb-error" style="color:#c0392b">{html.escape((msg or "error").splitlines()[0])}</span>'
 
-def _safe(f):
-    "Widget callback `f`, showing any error as one line in the widget (`self.error`) instead of a traceback"
-    @functools.wraps(f)
-    def _f(self, *args, **kwargs):
-        try: return f(self, *args, **kwargs)
-        except (OSError, ValueError) as e: self.error(str(e))
-        except Exception as e: self.error(f"{type(e).__name__}: {e}")
-    return _f
+    def _cb(self, f):
+        "Widget callback that runs `f`, showing any error as one line in the widget instead of a traceback"
+        def _f(*args, **kwargs):
+            try: return f(*args, **kwargs)
+            except (OSError, ValueError) as e: self.error(str(e))
+            except Exception as e: self.error(f"{type(e).__name__}: {e}")
+        return _f
 
-# %% ../nbs/09_widgets.ipynb #edfd18fd
+# %% ../nbs/09_widgets.ipynb #c50a853b
 def wipe(before:Image.Image, after:Image.Image, frac:float)->Image.Image:
     "`after` over the left `frac` of `before` (same size), with a white line at the border"
     out,after = before.convert('RGB').copy(),after.convert('RGB')
@@ -149,7 +148,7 @@ def wipe(before:Image.Image, after:Image.Image, frac:float)->Image.Image:
     if 0 < x < out.width: ImageDraw.Draw(out).line([(x, 0), (x, out.height)], fill='white', width=max(1, out.width//150))
     return out
 
-# %% ../nbs/09_widgets.ipynb #cb473760
+# %% ../nbs/09_widgets.ipynb #ffa62b64
 def read_upload(name:str, content:bytes, max_mb:float=20, max_pixels:int=40_000_000)->Image.Image:
     "The image in uploaded file `content` named `name`, or a one-line `ValueError` (too large, empty, not an image)"
     name = Path(name).name or 'upload'
@@ -160,7 +159,7 @@ def read_upload(name:str, content:bytes, max_mb:float=20, max_pixels:int=40_000_
         try: return open_image(p, limit=max_pixels)
         except (OSError, ValueError) as e: raise ValueError(str(e).replace(str(p), name).split(' (pass max_pixels=')[0]) from None
 
-# %% ../nbs/09_widgets.ipynb #8bfb0396
+# %% ../nbs/09_widgets.ipynb #dbbe0471
 def image_files(folder, limit:int=2000)->list:
     "Image files in `folder` (searched recursively, sorted), at most `limit`"
     p = Path(folder).expanduser()
@@ -176,7 +175,7 @@ def image_sources(images=None)->dict:
     names = [str(f.relative_to(root)) if root else f.name for f in fs]
     return dict(zip(names if len(set(names)) == len(names) else map(str, fs), fs))
 
-# %% ../nbs/09_widgets.ipynb #c19b17d4
+# %% ../nbs/09_widgets.ipynb #51ef5f6c
 def _panel(width:int)->W.VBox:
     "A titled image with a caption, for galleries"
     return W.VBox([W.HTML(), W.Image(format='jpeg', layout=W.Layout(width=f'{width}px')), W.HTML(layout=W.Layout(width=f'{width}px'))])
@@ -184,9 +183,9 @@ def _panel(width:int)->W.VBox:
 def _set_panel(p:W.VBox, title:str, img, cap:str=''):
     p.children[0].value = f'<b>{html.escape(title)}</b>'
     p.children[1].value = img_bytes(img)
-    p.children[2].value = f'<small>{html.escape(cap or "")}</small>'
+    p.children[2].value = f'<div style="font-size:80%;line-height:1.3">{html.escape(cap or "")}</div>'
 
-# %% ../nbs/09_widgets.ipynb #d93c13bc
+# %% ../nbs/09_widgets.ipynb #973a8846
 class CompareWidget(StaticView):
     "Pick an image (samples, a folder, an upload); see gray / each model / original with metrics, and one model in detail"
     def __init__(self, images=None, models=None, max_side:int=640, thumb:int=200, folder_box:bool=True, max_mb:float=20):
@@ -197,7 +196,7 @@ class CompareWidget(StaticView):
         self.folder = W.Text(placeholder='a folder of images, then Enter', description='folder', continuous_update=False,
                              layout=W.Layout(display=None if folder_box else 'none'))
         self.model = W.Dropdown(options=self.models, value=default_model if default_model in self.models else self.models[-1], description='model')
-        self.size = W.IntSlider(description='working size', continuous_update=False, **size_range(self.model.value))
+        self.size = W.IntSlider(description='working size', continuous_update=False, style=dict(description_width='initial'), **size_range(self.model.value))
         self.frac = W.FloatSlider(value=0.5, min=0, max=1, step=0.02, description='wipe', readout_format='.0%')
         self.against = W.ToggleButtons(options=['gray', 'original'], description='wipe with', style=dict(button_width='6em'))
         self.msg,self.progress = W.HTML(),W.IntProgress(max=len(self.models), layout=W.Layout(width='10em', visibility='hidden'))
@@ -206,7 +205,7 @@ class CompareWidget(StaticView):
         self._build(); self._observe()
         self.show(self.sources[self.pick.value], self.pick.value)
 
-# %% ../nbs/09_widgets.ipynb #0bb1db1f
+# %% ../nbs/09_widgets.ipynb #4cef57f8
 @patch
 def _build(self:CompareWidget):
     for w,c in [(self.pick, 'pick'), (self.upload, 'upload'), (self.folder, 'folder'), (self.model, 'model'), (self.size, 'size'),
@@ -215,9 +214,8 @@ def _build(self:CompareWidget):
     self.ui = W.VBox([W.HBox([self.pick, self.upload, self.folder]), W.HBox([self.msg, self.progress]), self.gallery,
                       W.HBox([self.model, self.size]), W.HBox([self.frac, self.against]), self.detail, self.detail_cap]).add_class('cnb-compare')
 
-# %% ../nbs/09_widgets.ipynb #02b2bdb1
+# %% ../nbs/09_widgets.ipynb #5019318f
 @patch
-@_safe
 def show(self:CompareWidget, img, name:str):
     "Colorize `img` with every model, showing progress; fill the gallery and the detail view"
     cmp = Comparison(img, name, self.models, self.max_side)
@@ -233,7 +231,6 @@ def show(self:CompareWidget, img, name:str):
     self.update_detail()
 
 @patch
-@_safe
 def update_detail(self:CompareWidget):
     "The detail view: the chosen model at the chosen working size, wiped over the gray input or the original"
     if self.cmp is None: return
@@ -241,15 +238,15 @@ def update_detail(self:CompareWidget):
     self.detail.value = img_bytes(wipe(cmp.img if self.against.value == 'original' else cmp.gray, cmp.output(m, s), self.frac.value))
     self.detail_cap.value = html.escape(f"{caption(cmp.metrics(m, s), m)} (working size {s}; left of the line: colorized, right: {self.against.value})")
 
-# %% ../nbs/09_widgets.ipynb #2a28ce99
+# %% ../nbs/09_widgets.ipynb #af1d9731
 @patch
 def _observe(self:CompareWidget):
-    self.pick.observe(lambda c: None if self._mute else self.show(self.sources[c.new], c.new), 'value')
-    self.upload.observe(self._on_upload, 'value')
-    self.folder.observe(self._on_folder, 'value')
-    self.model.observe(self._on_model, 'value')
-    self.size.observe(lambda c: None if self._mute else self.update_detail(), 'value')
-    for w in (self.frac, self.against): w.observe(lambda c: self.update_detail(), 'value')
+    self.pick.observe(self._cb(lambda c: None if self._mute else self.show(self.sources[c.new], c.new)), 'value')
+    self.upload.observe(self._cb(self._on_upload), 'value')
+    self.folder.observe(self._cb(self._on_folder), 'value')
+    self.model.observe(self._cb(self._on_model), 'value')
+    self.size.observe(self._cb(lambda c: None if self._mute else self.update_detail()), 'value')
+    for w in (self.frac, self.against): w.observe(self._cb(lambda c: self.update_detail()), 'value')
 
 @patch
 def add_images(self:CompareWidget, sources:dict, show:str=None):
@@ -261,7 +258,6 @@ def add_images(self:CompareWidget, sources:dict, show:str=None):
     self.show(self.sources[self.pick.value], self.pick.value)
 
 @patch
-@_safe
 def _on_upload(self:CompareWidget, change):
     if not change.new: return
     f = change.new[0]
@@ -269,12 +265,10 @@ def _on_upload(self:CompareWidget, change):
     self.add_images({f"upload: {Path(f['name']).name}": prepare(read_upload(f['name'], bytes(f['content']), self.max_mb), self.max_side)})
 
 @patch
-@_safe
 def _on_folder(self:CompareWidget, change):
     if change.new.strip(): self.add_images(image_sources(change.new.strip()))
 
 @patch
-@_safe
 def _on_model(self:CompareWidget, change):
     self._mute = True
     try:
@@ -283,7 +277,7 @@ def _on_model(self:CompareWidget, change):
     finally: self._mute = False
     self.update_detail()
 
-# %% ../nbs/09_widgets.ipynb #64f50939
+# %% ../nbs/09_widgets.ipynb #fac0dac7
 @patch
 def figure(self:CompareWidget):
     "Static picture of what the widget shows: gray / each model / original, then the wipe of the chosen model"
@@ -292,7 +286,7 @@ def figure(self:CompareWidget):
     row += [('original', cmp.img, None), (f'wipe: {m} at {s}', wipe(cmp.gray, cmp.output(m, s), self.frac.value), caption(cmp.metrics(m, s)))]
     return panel_figure([row], thumb=150)
 
-# %% ../nbs/09_widgets.ipynb #de73fdcc
+# %% ../nbs/09_widgets.ipynb #62415218
 higher_better = dict(mae=False, acc2=True, acc5=True, psnr=True, rmse=False, cf=True, dcf=False)
 
 class ScoreTable:
@@ -320,7 +314,7 @@ class ScoreTable:
         "`model`'s metrics averaged over the images"
         return {k: float(np.mean([s[k] for s in self.scores[model]])) for k in higher_better}
 
-# %% ../nbs/09_widgets.ipynb #c7bd4c30
+# %% ../nbs/09_widgets.ipynb #a32b499c
 class ExploreWidget(StaticView):
     "Page through a `ScoreTable`, sorted by one model's metric, worst first or best first"
     def __init__(self, table:ScoreTable, per_page:int=3, thumb:int=160):
@@ -331,8 +325,8 @@ class ExploreWidget(StaticView):
         self.order = W.ToggleButtons(options=['worst first', 'best first'], style=dict(button_width='7em'))
         self.prev,self.next = W.Button(description='◀ previous'),W.Button(description='next ▶')
         self.msg,self.rows = W.HTML(),W.VBox()
-        for o in (self.model, self.metric, self.order): o.observe(lambda c: self.goto(0), 'value')
-        self.prev.on_click(lambda b: self.goto(self.page - 1)); self.next.on_click(lambda b: self.goto(self.page + 1))
+        for o in (self.model, self.metric, self.order): o.observe(self._cb(lambda c: self.goto(0)), 'value')
+        self.prev.on_click(self._cb(lambda b: self.goto(self.page - 1))); self.next.on_click(self._cb(lambda b: self.goto(self.page + 1)))
         self.ui = W.VBox([W.HBox([self.model, self.metric, self.order]), W.HBox([self.prev, self.next, self.msg]), self.rows]).add_class('cnb-explore')
         self.goto(0)
 
@@ -341,7 +335,7 @@ class ExploreWidget(StaticView):
         "Indices of the images on the current page"
         return self.t.order(self.model.value, self.metric.value, self.order.value == 'worst first')[self.page*self.per_page:][:self.per_page]
 
-# %% ../nbs/09_widgets.ipynb #f14acd10
+# %% ../nbs/09_widgets.ipynb #03dd27b1
 @patch
 def _row(self:ExploreWidget, i:int)->list:
     "(title, image, caption) panels of image `i`: gray, each model with its metrics, original"
@@ -351,7 +345,6 @@ def _row(self:ExploreWidget, i:int)->list:
             [('original', t.imgs[i], None)])
 
 @patch
-@_safe
 def goto(self:ExploreWidget, page:int):
     "Show page `page` (clipped to the pages there are)"
     self.page = min(max(page, 0), self.n_pages() - 1)
@@ -368,7 +361,7 @@ def figure(self:ExploreWidget):
     "Static picture of the current page"
     return panel_figure([self._row(i) for i in self.shown()], thumb=130, title=self.msg.value.replace('&#x27;', "'"))
 
-# %% ../nbs/09_widgets.ipynb #de80035e
+# %% ../nbs/09_widgets.ipynb #d465358a
 def wilson(k:int, n:int, z:float=1.96)->tuple:
     "95% (for `z`=1.96) Wilson score interval of the proportion `k`/`n`; (0, 1) when `n` is 0"
     if n == 0: return 0., 1.
@@ -376,7 +369,7 @@ def wilson(k:int, n:int, z:float=1.96)->tuple:
     c,h = (p + z*z/(2*n))/d,z*math.sqrt(p*(1 - p)/n + z*z/(4*n*n))/d
     return max(0., c - h), min(1., c + h)
 
-# %% ../nbs/09_widgets.ipynb #0c419f08
+# %% ../nbs/09_widgets.ipynb #9fd714af
 class TuringTest:
     "The visual Turing test: the real and a colorized version of an image in random order; the player picks the real one"
     def __init__(self, imgs:dict, models=None, seed:int=None):
@@ -410,7 +403,7 @@ class TuringTest:
             res[m] = dict(n=len(f), fooled=sum(f), rate=sum(f)/len(f) if f else float('nan'), **dict(zip(('lo', 'hi'), wilson(sum(f), len(f)))))
         return res
 
-# %% ../nbs/09_widgets.ipynb #c3c48ae9
+# %% ../nbs/09_widgets.ipynb #1931d05d
 class TuringWidget(StaticView):
     "The visual Turing test as a widget: pick the real image; it keeps score and reports each model's fooling rate"
     def __init__(self, images=None, models=None, seed:int=None, max_side:int=384):
@@ -423,7 +416,7 @@ class TuringWidget(StaticView):
         self.left,self.right = [W.Image(format='jpeg', layout=W.Layout(max_width=f'{max_side}px')) for _ in range(2)]
         self.pick_left,self.pick_right = W.Button(description='◀ this one is real'),W.Button(description='this one is real ▶')
         self.msg,self.score = W.HTML(),W.HTML()
-        self.pick_left.on_click(lambda b: self.choose('left')); self.pick_right.on_click(lambda b: self.choose('right'))
+        self.pick_left.on_click(self._cb(lambda b: self.choose('left'))); self.pick_right.on_click(self._cb(lambda b: self.choose('right')))
         for w,c in [(self.left, 'left'), (self.right, 'right'), (self.pick_left, 'pick-left'), (self.pick_right, 'pick-right'),
                     (self.msg, 'turing-msg'), (self.score, 'score')]: w.add_class(f'cnb-{c}')
         self.ui = W.VBox([W.HTML('<b>Which one is the real photo?</b> The other was colorized from its gray version.'),
@@ -431,9 +424,8 @@ class TuringWidget(StaticView):
                           self.msg, self.score]).add_class('cnb-turing')
         self.new_trial(); self.show_score()
 
-# %% ../nbs/09_widgets.ipynb #2ec8cfc9
+# %% ../nbs/09_widgets.ipynb #7fea2d21
 @patch
-@_safe
 def new_trial(self:TuringWidget):
     "Colorize the next pair and show it"
     for b in (self.pick_left, self.pick_right): b.disabled = True
@@ -442,7 +434,6 @@ def new_trial(self:TuringWidget):
     for b in (self.pick_left, self.pick_right): b.disabled = False
 
 @patch
-@_safe
 def choose(self:TuringWidget, side:str):
     "The player picked `side` as the real one: say whether that was right, update the score, show the next pair"
     t = self.test.trial
@@ -468,7 +459,7 @@ def figure(self:TuringWidget):
     t = self.test.trial
     return panel_figure([[('left', t['left'], None), ('right', t['right'], None)]], thumb=220, title='Which one is real?\n' + '\n'.join(self.score_lines()))
 
-# %% ../nbs/09_widgets.ipynb #5a69a67e
+# %% ../nbs/09_widgets.ipynb #471d97f5
 class App(StaticView):
     "The comparison and the visual Turing test in two tabs: what `colorize-nb-app` serves"
     def __init__(self, images=None, models=None, seed:int=None):

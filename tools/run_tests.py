@@ -1,5 +1,6 @@
 """What `make test` runs: the notebooks are clean and the library is in sync, each notebook passes `nbdev-test`,
-the docs build and every page opens in headless Chromium. Ends with `notebooks: N passed, N failed`."""
+the docs build and every page opens in headless Chromium, and `colorize-nb-app` works there (`tools/check_app.py`).
+Ends with `notebooks: N passed, N failed`."""
 import hashlib, subprocess, sys, time
 from pathlib import Path
 
@@ -42,7 +43,8 @@ if __name__ == '__main__':
     res = test_notebooks()
     docs_ok = run(sys.executable, 'tools/build_docs.py') == 0 and run(sys.executable, 'tools/check_docs.py') == 0
     wheel_ok = run(sys.executable, 'tools/check_wheel.py') == 0  # the wheel and sdist a user installs
+    app_ok = run(sys.executable, 'tools/check_app.py') == 0  # colorize-nb-app driven in Chromium (after the docs build, which empties _docs/)
     passed, failed = sum(res.values()), len(res)-sum(res.values())
-    print(f"\nsync: {'ok' if sync_ok else 'FAILED'}; docs: {'ok' if docs_ok else 'FAILED'}; wheel: {'ok' if wheel_ok else 'FAILED'}; {time.time()-t0:.0f} s in all")
+    print(f"\nsync: {'ok' if sync_ok else 'FAILED'}; docs: {'ok' if docs_ok else 'FAILED'}; wheel: {'ok' if wheel_ok else 'FAILED'}; app: {'ok' if app_ok else 'FAILED'}; {time.time()-t0:.0f} s in all")
     print(f"notebooks: {passed} passed, {failed} failed")
-    sys.exit(0 if sync_ok and docs_ok and wheel_ok and not failed else 1)
+    sys.exit(0 if sync_ok and docs_ok and wheel_ok and app_ok and not failed else 1)

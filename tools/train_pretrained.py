@@ -9,9 +9,10 @@ import argparse, json, time
 from pathlib import Path
 import numpy as np, torch
 from fastai.callback.core import Callback
-from colorize_nb.pretrained import photo_split, photo_dls, lite0_learner
+from colorize_nb.pretrained_train import photo_split, photo_dls, lite0_learner, photo_archives
 from colorize_nb.gan import gan_learner
 from colorize_nb.models import discriminator
+from colorize_nb.data import extract_archive
 
 root = Path(__file__).resolve().parent.parent
 phase_cfg = {  # size, batch size, lr (decoder; the encoder gets lr/10 once unfrozen)
@@ -25,7 +26,10 @@ def _plain(o):
     "fastcore `L`s as lists, so the checkpoint loads with `weights_only=True`"
     if isinstance(o, dict): return {k: _plain(v) for k,v in o.items()}
     if isinstance(o, (list, tuple)) or type(o).__name__ == 'L': return [_plain(v) for v in o]
+    if isinstance(o, np.generic): return o.item()   # fastai's schedules leave numpy floats in the hypers
     return o
+
+def photo_folders(data): return [extract_archive(Path(data)/n) for n in photo_archives]
 
 class Checkpoint(Callback):
     "Save model, optimizer and position at the end of every epoch; the generator's weights of each epoch; a log line"
@@ -46,11 +50,11 @@ class Checkpoint(Callback):
 
 def export(work:Path, data, names, render_size:int=256, n_select:int=200):
     "Pick the best of the epochs `names` on `n_select` held-out photos, export it (fp16) and score it on the whole split"
-    from colorize_nb.pretrained import mean_ab, tinted, evaluate_colorizer
+    from colorize_nb.pretrained_train import mean_ab, tinted, evaluate_colorizer
     from colorize_nb.inference import colorize, sha256_file
     from colorize_nb.models import save_generator
-    from colorize_nb.lite0 import Lite0UNet
-    trn,val = photo_split(data)
+    from colorize_nb.pretrained import Lite0UNet
+    trn,val = photo_split(photo_folders(data))
     sel = val[::max(1, len(val)//n_select)]
     log = [json.loads(l) for l in (work/'log.jsonl').read_text().splitlines()]
     tmp = work/'export'
@@ -67,11 +71,11 @@ def export(work:Path, data, names, render_size:int=256, n_select:int=200):
 
 def write_model(work:Path, data, name:str, out:Path, render_size:int=256, minutes:float=None):
     "Export epoch `name` as the shipped model `out` (fp16 safetensors + JSON), scored on the whole held-out split"
-    from colorize_nb.pretrained import mean_ab, tinted, evaluate_colorizer
+    from colorize_nb.pretrained_train import mean_ab, tinted, evaluate_colorizer
     from colorize_nb.inference import colorize, sha256_file
     from colorize_nb.models import save_generator
-    from colorize_nb.lite0 import Lite0UNet
-    trn,val = photo_split(data)
+    from colorize_nb.pretrained import Lite0UNet
+    trn,val = photo_split(photo_folders(data))
     log = [json.loads(l) for l in (work/'log.jsonl').read_text().splitlines()]
     hist = {}
     for r in log: hist.setdefault(r['phase'], []).append({k: v for k,v in r.items() if k not in ('phase',)})
@@ -108,7 +112,7 @@ def main():
     if a.select: return export(work, a.data, a.select, a.render_size)
     if a.export: return write_model(work, a.data, a.export, root/'colorize_nb'/'weights'/'photos-lite0', a.render_size)
     torch.manual_seed(a.seed); np.random.seed(a.seed)
-    trn,val = photo_split(a.data)
+    trn,val = photo_split(photo_folders(a.data))
     if a.n_items: trn,val = trn[:a.n_items],val[:max(8, a.n_items//8)]
     ck = torch.load(work/'ckpt.pth', weights_only=True) if a.resume and (work/'ckpt.pth').exists() else None
     phases = [(p.split(':')[0], int(p.split(':')[1])) for p in a.phases]
