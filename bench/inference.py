@@ -1,7 +1,7 @@
 """Speed and memory of colorize(): a 12-megapixel photo after warm-up (network vs full-resolution colour
 conversion), import + first image in a fresh process, peak memory, and folder throughput at 512x512.
 
-    python bench/inference.py [--model photos-gan] [--reps 3]
+    python bench/inference.py [--model NAME] [--reps 3]   (default: the default model)
 
 Ratios are against references run in the same process: the network alone, and scikit-image's Lab conversion."""
 import argparse, json, subprocess, sys, tempfile, time
@@ -27,10 +27,11 @@ print(t1 - t0, t2 - t0, int(open('/proc/self/status').read().split('VmHWM:')[1].
 '''
 
 if __name__ == '__main__':
-    ap = argparse.ArgumentParser(); ap.add_argument('--model', default='photos-gan'); ap.add_argument('--reps', type=int, default=3)
+    from colorize_nb.inference import default_model
+    ap = argparse.ArgumentParser(); ap.add_argument('--model', default=default_model); ap.add_argument('--reps', type=int, default=3)
     a = ap.parse_args()
     from colorize_nb.color import sample_paths
-    from colorize_nb.inference import colorize, colorize_batch, load_model, L_of, _net_input, _predict_ab, _finish, to_image
+    from colorize_nb.inference import colorize, colorize_batch, load_model, L_of, _net_input, _predict_ab, _finish, to_image, _work_hw
     tmp = Path(tempfile.mkdtemp())
     photo = tmp/'12mp.jpg'
     # an old photo scanned at 12 MP: upscaled, with film grain so that the JPEG is as costly to decode as a real one
@@ -41,7 +42,7 @@ if __name__ == '__main__':
     im = to_image(photo)
     colorize(im, model=a.model)   # warm-up
     total = best(lambda: colorize(im, model=a.model), a.reps)
-    L = L_of(im); xs = _net_input(L, meta['size'], meta['mode'])[None]
+    L = L_of(im); xs = _net_input(L, _work_hw(L.shape, None, gen, meta), meta['mode'])[None]
     t_L = best(lambda: L_of(im), a.reps)
     t_net = best(lambda: _predict_ab(gen, meta, xs), a.reps)
     ab = _predict_ab(gen, meta, xs)[0]

@@ -7,20 +7,21 @@ Docs: https://colorize-nb.github.io/colorize_nb/app.html.md"""
 # %% auto #0
 __all__ = ['app_notebook', 'is_loopback', 'voila_cmd', 'main']
 
-# %% ../nbs/09a_app.ipynb #5c919e9c
+# %% ../nbs/09a_app.ipynb #34d4e179
 import ipaddress, json, signal, subprocess, sys, tempfile
 from pathlib import Path
 from fastcore.script import call_parse, CliError
 
-# %% ../nbs/09a_app.ipynb #b31876bb
+# %% ../nbs/09a_app.ipynb #b0408e8b
 def app_notebook(images:str=None, seed:int=None)->dict:
     "The notebook (nbformat 4, as a dict) that shows `colorize_nb.widgets.App` for the images in folder `images`"
     src = f"from colorize_nb.widgets import App\nApp(images={images!r}, seed={seed!r})"
+    title = '## colorize_nb: automatic colorization, U-Net and GAN compared'
     return dict(nbformat=4, nbformat_minor=4, metadata=dict(kernelspec=dict(name='python3', display_name='Python 3', language='python')),
-                cells=[dict(cell_type='markdown', metadata={}, source='## colorize_nb: automatic colorization, U-Net and GAN compared'),
+                cells=[dict(cell_type='markdown', metadata={}, source=title),
                        dict(cell_type='code', execution_count=None, metadata={}, outputs=[], source=src)])
 
-# %% ../nbs/09a_app.ipynb #81e98071
+# %% ../nbs/09a_app.ipynb #48d4131a
 def is_loopback(host:str)->bool:
     "Whether `host` is this machine only: 'localhost', 127.x.x.x or ::1"
     if host == 'localhost': return True
@@ -32,7 +33,7 @@ def voila_cmd(nb, port:int=8866, host:str='127.0.0.1', browser:bool=True)->list:
     return [sys.executable, '-m', 'voila', str(nb), f'--port={port}', f'--Voila.ip={host}', '--Voila.port_retries=0',
             f'--Voila.open_browser={browser}', '--show_tracebacks=False', '--theme=light']
 
-# %% ../nbs/09a_app.ipynb #aebb1157
+# %% ../nbs/09a_app.ipynb #7e7f39a3
 @call_parse
 def main(images:str=None, # a folder of images to offer (default: the sample images)
          port:int=8866, # the port to serve on
@@ -44,7 +45,8 @@ def main(images:str=None, # a folder of images to offer (default: the sample ima
     except ImportError: raise CliError("colorize-nb-app needs Voila: pip install 'colorize_nb[app]'") from None
     if images is not None and not Path(images).is_dir(): raise CliError(f"colorize-nb-app: {images}: no such folder")
     if not 0 < port < 65536: raise CliError(f"colorize-nb-app: port must be between 1 and 65535; got {port}")
-    if not is_loopback(host): print(f"colorize-nb-app: listening on {host}: anyone who can reach this machine can use the app", file=sys.stderr)
+    if not is_loopback(host):
+        print(f"colorize-nb-app: listening on {host}: anyone who can reach this machine can use the app", file=sys.stderr)
     with tempfile.TemporaryDirectory(prefix='colorize-nb-app-') as d:
         nb = Path(d)/'colorize_nb.ipynb'
         nb.write_text(json.dumps(app_notebook(images and str(Path(images).resolve()), seed)))

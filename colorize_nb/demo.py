@@ -21,7 +21,7 @@ def figure_tensor(img, max_size:int=384):
     return img2tensor(img)
 
 # %% ../nbs/08_demo.ipynb #dde966fe
-demo_models = ('cifar10-unet', 'cifar10-gan', 'photos-gan')
+demo_models = ('cifar10-unet', 'cifar10-gan', 'photos-gan', 'photos-lite0')
 
 def compare_figure(imgs:list, outs:dict, thumb:int=256):
     "Figure: per image (rows), gray input, each model's colorization (`outs`: name -> images) and the original"

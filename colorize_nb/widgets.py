@@ -10,7 +10,7 @@ __all__ = ['role_order', 'higher_better', 'model_role', 'compare_models', 'size_
            'image_files', 'image_sources', 'CompareWidget', 'ScoreTable', 'ExploreWidget', 'wilson', 'TuringTest',
            'TuringWidget', 'App']
 
-# %% ../nbs/09_widgets.ipynb #ecb17b72
+# %% ../nbs/09_widgets.ipynb #486478f5
 import base64, html, inspect, io, math, random, tempfile, textwrap
 from pathlib import Path
 import numpy as np
@@ -22,7 +22,7 @@ from .metrics import color_metrics
 from .cli import image_exts
 from fastcore.basics import patch
 
-# %% ../nbs/09_widgets.ipynb #f0bfc1af
+# %% ../nbs/09_widgets.ipynb #747ec0ad
 role_order = ('U-Net', 'GAN', 'pretrained', 'model')
 
 def model_role(name:str)->str:
@@ -40,7 +40,7 @@ def compare_models(models=None)->list:
     if not ms: raise ValueError("no models to compare")
     return sorted(ms, key=lambda m: role_order.index(model_role(m)))
 
-# %% ../nbs/09_widgets.ipynb #7416bcb1
+# %% ../nbs/09_widgets.ipynb #b5fc72c9
 def size_kw()->str:
     "The keyword `colorize` takes the working size by: `render_size` in newer versions, else `size`"
     return 'render_size' if 'render_size' in inspect.signature(colorize).parameters else 'size'
@@ -51,7 +51,7 @@ def size_range(model:str, hi:int=512)->dict:
     st,val = gen.stride,meta.get('render_size', meta['size'])
     return dict(min=st, max=max(hi, val)//st*st, step=st, value=val)
 
-# %% ../nbs/09_widgets.ipynb #9f0f8cfc
+# %% ../nbs/09_widgets.ipynb #fbb7ba24
 def prepare(img, max_side:int=640)->Image.Image:
     "`img` (anything `colorize` takes) as an RGB PIL image with its longest side at most `max_side`"
     im = to_image(img).convert('RGB')
@@ -63,7 +63,7 @@ def has_colour(img, tol:float=6.)->bool:
     a = np.asarray(img.convert('RGB')).astype(np.int16)
     return float(np.percentile(a.max(-1) - a.min(-1), 99)) > tol
 
-# %% ../nbs/09_widgets.ipynb #d408ae3d
+# %% ../nbs/09_widgets.ipynb #f7b6857b
 class Comparison:
     "One image: its gray input, each model's colorization at a working size, and the original, with metrics"
     def __init__(self, img, name:str='image', models=None, max_side:int=640):
@@ -81,20 +81,21 @@ class Comparison:
         "`color_metrics` of `model`'s output against the original, or None when the image has no colour"
         return color_metrics(np.array(self.output(model, size)), np.array(self.img)) if self.colour else None
 
-# %% ../nbs/09_widgets.ipynb #218a96ee
+# %% ../nbs/09_widgets.ipynb #8acd1a95
 def caption(m:dict=None, model:str=None)->str:
     "One line: `model` and its role, then MAE, accuracy at 5% (eq. 10), PSNR and ΔCF of metrics `m`"
-    head = f"{model} ({model_role(model)})" if model else ''
-    if m is None: return head + (': ' if head else '') + 'no colour original, no metrics'
-    return (head + ': ' if head else '') + f"MAE {m['mae']:.1f} · acc5 {m['acc5']:.0f}% · PSNR {m['psnr']:.1f} dB · ΔCF {m['dcf']:.1f}"
+    pre = f"{model} ({model_role(model)}): " if model else ''
+    if m is None: return pre + 'no colour original, no metrics'
+    return pre + f"MAE {m['mae']:.1f} · acc5 {m['acc5']:.0f}% · PSNR {m['psnr']:.1f} dB · ΔCF {m['dcf']:.1f}"
 
-# %% ../nbs/09_widgets.ipynb #c30f1059
+# %% ../nbs/09_widgets.ipynb #6fa5d9c9
 def panel_figure(rows:list, thumb:int=150, title:str=None):
     "Matplotlib figure of `rows`, lists of (title, image, caption) panels, each image at most `thumb` pixels"
     from matplotlib.figure import Figure
     nc = max(len(r) for r in rows)
     hs = [max(min(1, im.height/im.width) for _,im,_ in r)*thumb/72 + (0.5 if any(c for *_,c in r) else 0.25) for r in rows]
-    fig = Figure(figsize=(nc*thumb/72, sum(hs) + 0.2*len(rows) + (0.17*(title.count('\n') + 1) if title else 0)), dpi=72, layout='constrained')
+    th = 0.17*(title.count('\n') + 1) if title else 0
+    fig = Figure(figsize=(nc*thumb/72, sum(hs) + 0.2*len(rows) + th), dpi=72, layout='constrained')
     axs = fig.subplots(len(rows), nc, squeeze=False)
     for ax in axs.flat: ax.axis('off')
     for r,row in enumerate(rows):
@@ -118,12 +119,12 @@ def img_bytes(img, quality:int=85)->bytes:
     img.convert('RGB').save(b, 'JPEG', quality=quality)
     return b.getvalue()
 
-# %% ../nbs/09_widgets.ipynb #906052ad
+# %% ../nbs/09_widgets.ipynb #61734abc
 class StaticView:
     "Mixin: display `self.ui` as a live widget, with `self.figure()` as a JPEG for viewers without a kernel"
     def _repr_mimebundle_(self, **kwargs):
-        return {'text/plain': f'{type(self).__name__}()',
-                'application/vnd.jupyter.widget-view+json': {'version_major': 2, 'version_minor': 0, 'model_id': self.ui.model_id},
+        view = {'version_major': 2, 'version_minor': 0, 'model_id': self.ui.model_id}
+        return {'text/plain': f'{type(self).__name__}()', 'application/vnd.jupyter.widget-view+json': view,
                 'image/jpeg': base64.b64encode(fig_jpeg(self.figure())).decode()}
 
     def error(self, msg:str):
@@ -139,7 +140,7 @@ class StaticView:
             except Exception as e: self.error(f"{type(e).__name__}: {e}")
         return _f
 
-# %% ../nbs/09_widgets.ipynb #c50a853b
+# %% ../nbs/09_widgets.ipynb #e486889d
 def wipe(before:Image.Image, after:Image.Image, frac:float)->Image.Image:
     "`after` over the left `frac` of `before` (same size), with a white line at the border"
     out,after = before.convert('RGB').copy(),after.convert('RGB')
@@ -148,7 +149,7 @@ def wipe(before:Image.Image, after:Image.Image, frac:float)->Image.Image:
     if 0 < x < out.width: ImageDraw.Draw(out).line([(x, 0), (x, out.height)], fill='white', width=max(1, out.width//150))
     return out
 
-# %% ../nbs/09_widgets.ipynb #ffa62b64
+# %% ../nbs/09_widgets.ipynb #771b87b5
 def read_upload(name:str, content:bytes, max_mb:float=20, max_pixels:int=40_000_000)->Image.Image:
     "The image in uploaded file `content` named `name`, or a one-line `ValueError` (too large, empty, not an image)"
     name = Path(name).name or 'upload'
@@ -159,7 +160,7 @@ def read_upload(name:str, content:bytes, max_mb:float=20, max_pixels:int=40_000_
         try: return open_image(p, limit=max_pixels)
         except (OSError, ValueError) as e: raise ValueError(str(e).replace(str(p), name).split(' (pass max_pixels=')[0]) from None
 
-# %% ../nbs/09_widgets.ipynb #dbbe0471
+# %% ../nbs/09_widgets.ipynb #e147fd7e
 def image_files(folder, limit:int=2000)->list:
     "Image files in `folder` (searched recursively, sorted), at most `limit`"
     p = Path(folder).expanduser()
@@ -175,7 +176,7 @@ def image_sources(images=None)->dict:
     names = [str(f.relative_to(root)) if root else f.name for f in fs]
     return dict(zip(names if len(set(names)) == len(names) else map(str, fs), fs))
 
-# %% ../nbs/09_widgets.ipynb #51ef5f6c
+# %% ../nbs/09_widgets.ipynb #aa50d3da
 def _panel(width:int)->W.VBox:
     "A titled image with a caption, for galleries"
     return W.VBox([W.HTML(), W.Image(format='jpeg', layout=W.Layout(width=f'{width}px')), W.HTML(layout=W.Layout(width=f'{width}px'))])
@@ -185,7 +186,7 @@ def _set_panel(p:W.VBox, title:str, img, cap:str=''):
     p.children[1].value = img_bytes(img)
     p.children[2].value = f'<div style="font-size:80%;line-height:1.3">{html.escape(cap or "")}</div>'
 
-# %% ../nbs/09_widgets.ipynb #973a8846
+# %% ../nbs/09_widgets.ipynb #ea5c531b
 class CompareWidget(StaticView):
     "Pick an image (samples, a folder, an upload); see gray / each model / original with metrics, and one model in detail"
     def __init__(self, images=None, models=None, max_side:int=640, thumb:int=200, folder_box:bool=True, max_mb:float=20):
@@ -195,8 +196,10 @@ class CompareWidget(StaticView):
         self.upload = W.FileUpload(accept='image/*', multiple=False, description='your photo')
         self.folder = W.Text(placeholder='a folder of images, then Enter', description='folder', continuous_update=False,
                              layout=W.Layout(display=None if folder_box else 'none'))
-        self.model = W.Dropdown(options=self.models, value=default_model if default_model in self.models else self.models[-1], description='model')
-        self.size = W.IntSlider(description='working size', continuous_update=False, style=dict(description_width='initial'), **size_range(self.model.value))
+        m0 = default_model if default_model in self.models else self.models[-1]
+        self.model = W.Dropdown(options=self.models, value=m0, description='model')
+        self.size = W.IntSlider(description='working size', continuous_update=False, style=dict(description_width='initial'),
+                                **size_range(m0))
         self.frac = W.FloatSlider(value=0.5, min=0, max=1, step=0.02, description='wipe', readout_format='.0%')
         self.against = W.ToggleButtons(options=['gray', 'original'], description='wipe with', style=dict(button_width='6em'))
         self.msg,self.progress = W.HTML(),W.IntProgress(max=len(self.models), layout=W.Layout(width='10em', visibility='hidden'))
@@ -205,16 +208,18 @@ class CompareWidget(StaticView):
         self._build(); self._observe()
         self.show(self.sources[self.pick.value], self.pick.value)
 
-# %% ../nbs/09_widgets.ipynb #4cef57f8
+# %% ../nbs/09_widgets.ipynb #fbc07ff7
 @patch
 def _build(self:CompareWidget):
     for w,c in [(self.pick, 'pick'), (self.upload, 'upload'), (self.folder, 'folder'), (self.model, 'model'), (self.size, 'size'),
-                (self.frac, 'wipe'), (self.msg, 'msg'), (self.detail, 'detail'), (self.detail_cap, 'detail-cap')]: w.add_class(f'cnb-{c}')
+                (self.frac, 'wipe'), (self.msg, 'msg'), (self.detail, 'detail'), (self.detail_cap, 'detail-cap')]:
+        w.add_class(f'cnb-{c}')
     self.gallery = W.HBox(self.panels, layout=W.Layout(flex_flow='row wrap')).add_class('cnb-gallery')
     self.ui = W.VBox([W.HBox([self.pick, self.upload, self.folder]), W.HBox([self.msg, self.progress]), self.gallery,
-                      W.HBox([self.model, self.size]), W.HBox([self.frac, self.against]), self.detail, self.detail_cap]).add_class('cnb-compare')
+                      W.HBox([self.model, self.size]), W.HBox([self.frac, self.against]), self.detail, self.detail_cap])
+    self.ui.add_class('cnb-compare')
 
-# %% ../nbs/09_widgets.ipynb #5019318f
+# %% ../nbs/09_widgets.ipynb #6027bf6d
 @patch
 def show(self:CompareWidget, img, name:str):
     "Colorize `img` with every model, showing progress; fill the gallery and the detail view"
@@ -236,9 +241,10 @@ def update_detail(self:CompareWidget):
     if self.cmp is None: return
     m,s,cmp = self.model.value,self.size.value,self.cmp
     self.detail.value = img_bytes(wipe(cmp.img if self.against.value == 'original' else cmp.gray, cmp.output(m, s), self.frac.value))
-    self.detail_cap.value = html.escape(f"{caption(cmp.metrics(m, s), m)} (working size {s}; left of the line: colorized, right: {self.against.value})")
+    cap = f"{caption(cmp.metrics(m, s), m)} (working size {s}; left of the line: colorized, right: {self.against.value})"
+    self.detail_cap.value = html.escape(cap)
 
-# %% ../nbs/09_widgets.ipynb #af1d9731
+# %% ../nbs/09_widgets.ipynb #cdf9e44d
 @patch
 def _observe(self:CompareWidget):
     self.pick.observe(self._cb(lambda c: None if self._mute else self.show(self.sources[c.new], c.new)), 'value')
@@ -262,7 +268,8 @@ def _on_upload(self:CompareWidget, change):
     if not change.new: return
     f = change.new[0]
     self.upload.value = ()   # so that the same file can be uploaded again
-    self.add_images({f"upload: {Path(f['name']).name}": prepare(read_upload(f['name'], bytes(f['content']), self.max_mb), self.max_side)})
+    img = read_upload(f['name'], bytes(f['content']), self.max_mb)
+    self.add_images({f"upload: {Path(f['name']).name}": prepare(img, self.max_side)})
 
 @patch
 def _on_folder(self:CompareWidget, change):
@@ -277,16 +284,17 @@ def _on_model(self:CompareWidget, change):
     finally: self._mute = False
     self.update_detail()
 
-# %% ../nbs/09_widgets.ipynb #fac0dac7
+# %% ../nbs/09_widgets.ipynb #db0aa7f5
 @patch
 def figure(self:CompareWidget):
     "Static picture of what the widget shows: gray / each model / original, then the wipe of the chosen model"
     cmp,m,s = self.cmp,self.model.value,self.size.value
     row = [('gray input', cmp.gray, cmp.name)] + [(f'{o} ({model_role(o)})', cmp.output(o), caption(cmp.metrics(o))) for o in self.models]
-    row += [('original', cmp.img, None), (f'wipe: {m} at {s}', wipe(cmp.gray, cmp.output(m, s), self.frac.value), caption(cmp.metrics(m, s)))]
+    row += [('original', cmp.img, None),
+            (f'wipe: {m} at {s}', wipe(cmp.gray, cmp.output(m, s), self.frac.value), caption(cmp.metrics(m, s)))]
     return panel_figure([row], thumb=150)
 
-# %% ../nbs/09_widgets.ipynb #62415218
+# %% ../nbs/09_widgets.ipynb #b7bc36a8
 higher_better = dict(mae=False, acc2=True, acc5=True, psnr=True, rmse=False, cf=True, dcf=False)
 
 class ScoreTable:
@@ -314,7 +322,7 @@ class ScoreTable:
         "`model`'s metrics averaged over the images"
         return {k: float(np.mean([s[k] for s in self.scores[model]])) for k in higher_better}
 
-# %% ../nbs/09_widgets.ipynb #a32b499c
+# %% ../nbs/09_widgets.ipynb #4c029e59
 class ExploreWidget(StaticView):
     "Page through a `ScoreTable`, sorted by one model's metric, worst first or best first"
     def __init__(self, table:ScoreTable, per_page:int=3, thumb:int=160):
@@ -326,23 +334,26 @@ class ExploreWidget(StaticView):
         self.prev,self.next = W.Button(description='◀ previous'),W.Button(description='next ▶')
         self.msg,self.rows = W.HTML(),W.VBox()
         for o in (self.model, self.metric, self.order): o.observe(self._cb(lambda c: self.goto(0)), 'value')
-        self.prev.on_click(self._cb(lambda b: self.goto(self.page - 1))); self.next.on_click(self._cb(lambda b: self.goto(self.page + 1)))
-        self.ui = W.VBox([W.HBox([self.model, self.metric, self.order]), W.HBox([self.prev, self.next, self.msg]), self.rows]).add_class('cnb-explore')
+        self.prev.on_click(self._cb(lambda b: self.goto(self.page - 1)))
+        self.next.on_click(self._cb(lambda b: self.goto(self.page + 1)))
+        self.ui = W.VBox([W.HBox([self.model, self.metric, self.order]), W.HBox([self.prev, self.next, self.msg]), self.rows])
+        self.ui.add_class('cnb-explore')
         self.goto(0)
 
     def n_pages(self)->int: return math.ceil(len(self.t.imgs)/self.per_page)
     def shown(self)->list:
         "Indices of the images on the current page"
-        return self.t.order(self.model.value, self.metric.value, self.order.value == 'worst first')[self.page*self.per_page:][:self.per_page]
+        o = self.t.order(self.model.value, self.metric.value, self.order.value == 'worst first')
+        return o[self.page*self.per_page:][:self.per_page]
 
-# %% ../nbs/09_widgets.ipynb #03dd27b1
+# %% ../nbs/09_widgets.ipynb #5a633d72
 @patch
 def _row(self:ExploreWidget, i:int)->list:
     "(title, image, caption) panels of image `i`: gray, each model with its metrics, original"
     t,k = self.t,self.metric.value
+    cap = lambda s: caption(s) if k in ('mae', 'acc5', 'psnr', 'dcf') else f"{k} {s[k]:.1f} · " + caption(s)   # the sort metric first
     return ([('gray input', t.imgs[i].convert('L').convert('RGB'), t.names[i])] +
-            [(f"{m} ({model_role(m)})", t.outs[m][i], f"{k} {t.scores[m][i][k]:.1f} · " + caption(t.scores[m][i]) if k not in ('mae', 'acc5', 'psnr', 'dcf') else caption(t.scores[m][i])) for m in t.models] +
-            [('original', t.imgs[i], None)])
+            [(f"{m} ({model_role(m)})", t.outs[m][i], cap(t.scores[m][i])) for m in t.models] + [('original', t.imgs[i], None)])
 
 @patch
 def goto(self:ExploreWidget, page:int):
@@ -353,15 +364,16 @@ def goto(self:ExploreWidget, page:int):
     for hb,r in zip(self.rows.children, rows):
         for p,(title,img,cap) in zip(hb.children, r): _set_panel(p, title, img, cap)
     m,k = self.model.value,self.metric.value
-    self.msg.value = html.escape(f"page {self.page+1} of {self.n_pages()}: {len(self.t.imgs)} images by {m}'s {k}, {self.order.value}"
-                                 f" (mean {self.t.mean(m)[k]:.1f})")
+    self.info = (f"page {self.page+1} of {self.n_pages()}: {len(self.t.imgs)} images by {m}'s {k}, {self.order.value}"
+                 f" (mean {self.t.mean(m)[k]:.1f})")
+    self.msg.value = html.escape(self.info)
 
 @patch
 def figure(self:ExploreWidget):
     "Static picture of the current page"
-    return panel_figure([self._row(i) for i in self.shown()], thumb=130, title=self.msg.value.replace('&#x27;', "'"))
+    return panel_figure([self._row(i) for i in self.shown()], thumb=130, title=self.info)
 
-# %% ../nbs/09_widgets.ipynb #d465358a
+# %% ../nbs/09_widgets.ipynb #3d0d9ae2
 def wilson(k:int, n:int, z:float=1.96)->tuple:
     "95% (for `z`=1.96) Wilson score interval of the proportion `k`/`n`; (0, 1) when `n` is 0"
     if n == 0: return 0., 1.
@@ -369,7 +381,7 @@ def wilson(k:int, n:int, z:float=1.96)->tuple:
     c,h = (p + z*z/(2*n))/d,z*math.sqrt(p*(1 - p)/n + z*z/(4*n*n))/d
     return max(0., c - h), min(1., c + h)
 
-# %% ../nbs/09_widgets.ipynb #9fd714af
+# %% ../nbs/09_widgets.ipynb #87338152
 class TuringTest:
     "The visual Turing test: the real and a colorized version of an image in random order; the player picks the real one"
     def __init__(self, imgs:dict, models=None, seed:int=None):
@@ -383,7 +395,8 @@ class TuringTest:
         model = self.rng.choice([m for m in self.models if n[m] == min(n.values())])
         name,img = self.rng.choice(self.imgs)
         fake,real_left = colorize(img.convert('L'), model=model),self.rng.random() < 0.5
-        self.trial = dict(model=model, name=name, real_left=real_left, left=img if real_left else fake, right=fake if real_left else img)
+        left,right = (img, fake) if real_left else (fake, img)
+        self.trial = dict(model=model, name=name, real_left=real_left, left=left, right=right)
         return self.trial
 
     def answer(self, side:str)->bool:
@@ -400,10 +413,11 @@ class TuringTest:
         res = {}
         for m in self.models:
             f = [o[2] for o in self.log if o[0] == m]
-            res[m] = dict(n=len(f), fooled=sum(f), rate=sum(f)/len(f) if f else float('nan'), **dict(zip(('lo', 'hi'), wilson(sum(f), len(f)))))
+            lo,hi = wilson(sum(f), len(f))
+            res[m] = dict(n=len(f), fooled=sum(f), rate=sum(f)/len(f) if f else float('nan'), lo=lo, hi=hi)
         return res
 
-# %% ../nbs/09_widgets.ipynb #1931d05d
+# %% ../nbs/09_widgets.ipynb #13cf2cba
 class TuringWidget(StaticView):
     "The visual Turing test as a widget: pick the real image; it keeps score and reports each model's fooling rate"
     def __init__(self, images=None, models=None, seed:int=None, max_side:int=384):
@@ -416,7 +430,8 @@ class TuringWidget(StaticView):
         self.left,self.right = [W.Image(format='jpeg', layout=W.Layout(max_width=f'{max_side}px')) for _ in range(2)]
         self.pick_left,self.pick_right = W.Button(description='◀ this one is real'),W.Button(description='this one is real ▶')
         self.msg,self.score = W.HTML(),W.HTML()
-        self.pick_left.on_click(self._cb(lambda b: self.choose('left'))); self.pick_right.on_click(self._cb(lambda b: self.choose('right')))
+        self.pick_left.on_click(self._cb(lambda b: self.choose('left')))
+        self.pick_right.on_click(self._cb(lambda b: self.choose('right')))
         for w,c in [(self.left, 'left'), (self.right, 'right'), (self.pick_left, 'pick-left'), (self.pick_right, 'pick-right'),
                     (self.msg, 'turing-msg'), (self.score, 'score')]: w.add_class(f'cnb-{c}')
         self.ui = W.VBox([W.HTML('<b>Which one is the real photo?</b> The other was colorized from its gray version.'),
@@ -424,7 +439,7 @@ class TuringWidget(StaticView):
                           self.msg, self.score]).add_class('cnb-turing')
         self.new_trial(); self.show_score()
 
-# %% ../nbs/09_widgets.ipynb #7fea2d21
+# %% ../nbs/09_widgets.ipynb #0664054c
 @patch
 def new_trial(self:TuringWidget):
     "Colorize the next pair and show it"
@@ -445,21 +460,22 @@ def choose(self:TuringWidget, side:str):
 @patch
 def score_lines(self:TuringWidget)->list:
     "One line per model: how often it fooled the player, with the 95% interval"
-    return [f"{m}: fooled you {r['fooled']} of {r['n']} times" + (f" ({r['rate']:.0%}, 95% interval {r['lo']:.0%} to {r['hi']:.0%})" if r['n'] else '')
-            for m,r in self.test.results().items()]
+    rate = lambda r: f" ({r['rate']:.0%}, 95% interval {r['lo']:.0%} to {r['hi']:.0%})" if r['n'] else ''
+    return [f"{m}: fooled you {r['fooled']} of {r['n']} times" + rate(r) for m,r in self.test.results().items()]
 
 @patch
 def show_score(self:TuringWidget):
-    n = len(self.test.log)
-    self.score.value = f"<b>{n} answered</b>, fooled {sum(o[2] for o in self.test.log)} times<br>" + '<br>'.join(map(html.escape, self.score_lines()))
+    head = f"<b>{len(self.test.log)} answered</b>, fooled {sum(o[2] for o in self.test.log)} times"
+    self.score.value = '<br>'.join([head, *map(html.escape, self.score_lines())])
 
 @patch
 def figure(self:TuringWidget):
     "Static picture: the current pair and the score"
     t = self.test.trial
-    return panel_figure([[('left', t['left'], None), ('right', t['right'], None)]], thumb=220, title='Which one is real?\n' + '\n'.join(self.score_lines()))
+    return panel_figure([[('left', t['left'], None), ('right', t['right'], None)]], thumb=220,
+                        title='\n'.join(['Which one is real?', *self.score_lines()]))
 
-# %% ../nbs/09_widgets.ipynb #471d97f5
+# %% ../nbs/09_widgets.ipynb #8e619f23
 class App(StaticView):
     "The comparison and the visual Turing test in two tabs: what `colorize-nb-app` serves"
     def __init__(self, images=None, models=None, seed:int=None):

@@ -433,7 +433,7 @@ A colorizer has to beat doing almost nothing. Two baselines use the input's own 
 photos (the best single colour in the L2 sense: a brownish "sepia"). `evaluate_colorizer` scores any function from
 gray image to colour image on whole photos at their own size, with lesson 03's metrics:""")
 code("""#| export
-def mean_ab(files, size:int=64)->tuple:
+def mean_ab_files(files, size:int=64)->tuple:
     "Mean (a, b) over the pixels of `files` (thumbnails of about `size` pixels): the best single tint in the L2 sense"
     from colorize_nb.color import rgb2lab
     acc = []
@@ -458,7 +458,7 @@ def evaluate_colorizer(files, colorizer, progress:bool=False)->dict:
         out = colorizer(truth.convert('L'))
         res.append(color_metrics(np.asarray(out.convert('RGB')), np.asarray(truth)))
     return {k: float(np.mean([r[k] for r in res])) for k in res[0]}""")
-code("""ab = mean_ab(trn[::40])
+code("""ab = mean_ab_files(trn[::40])
 im = Image.open(val[0]).convert('RGB')
 t = tinted(im.convert('L'), ab)
 from colorize_nb.inference import L_of
@@ -494,4 +494,44 @@ learn.unfreeze(); learn.fit_one_cycle(1, slice(1e-4, 1e-3))
 glearn = gan_learner(dls, gen=learn.model, crit=discriminator('places', n_out=2, width=0.5), mode='ab', decay=None, crit_lr_mult=4.)
 glearn.fit(1, lr=5e-5)
 assert glearn.model.gen is learn.model""")
+md("""## The real run
+
+The shipped model, `photos-lite0`, is the result of `tools/train_pretrained.py` on this 2-core CPU (the
+commands and times are in its JSON, `model_info('photos-lite0')`). Per epoch, on the centre crops of the 800
+held-out photos at 128 px (what the `Learner` validates on):""")
+code("""info = model_info('photos-lite0')
+hist = pd.DataFrame([{'phase': ph, **r} for ph,rows in info['history'].items() for r in rows])
+hist[['phase', 'epoch', 'minutes', 'train_loss', 'valid_loss', 'mae', 'acc2', 'acc5', 'psnr', 'cf', 'dcf']].round(2)""")
+code("""fig,axs = plt.subplots(1, 3, figsize=(9, 2.6))
+for ax,m in zip(axs, ['psnr', 'acc5', 'dcf']):
+    ax.plot(range(len(hist)), hist[m], 'o-', ms=3)
+    for i,(ph,g) in enumerate(hist.groupby('phase', sort=False)): ax.axvspan(g.index[0] - .5, g.index[-1] + .5, alpha=.08*(i % 2 + 1))
+    ax.set_title(m, fontsize=9); ax.set_xlabel('epoch (all phases)', fontsize=8)
+plt.tight_layout()""")
+md("""What a user gets is `colorize` on whole photos at their own size, the colour predicted at `render_size` 256.
+Scored that way on all 800 held-out photos, beside the two trivial baselines on the same photos and the paper's
+photo GAN of lesson 06 (`photos-gan`; trained on `photos256` only, with another split, so some of these photos
+were among its training images, which can only flatter it):""")
+code("""rows = {'photos-lite0': info['metrics'], **info.get('compared', {}), 'no colour': info['baselines']['gray'],
+        f"constant tint (a, b) = ({info['tint_ab'][0]:.1f}, {info['tint_ab'][1]:.1f})": info['baselines']['tint']}
+pd.DataFrame(rows).T[['mae', 'acc2', 'acc5', 'psnr', 'rmse', 'cf', 'dcf']].round(2)""")
+md("""The figures are recorded in the JSON when the model is exported; a check on a few held-out photos, run here
+through `colorize`, keeps them honest:""")
+code("""few = val[::100]
+ab = tuple(info['tint_ab'])
+r_model = evaluate_colorizer(few, lambda g: colorize(g, model='photos-lite0', device='cpu'))
+r_tint = evaluate_colorizer(few, lambda g: tinted(g, ab))
+assert r_model['psnr'] > r_tint['psnr'] - 0.5, (r_model, r_tint)
+pd.DataFrame({'photos-lite0': r_model, 'constant tint': r_tint}).T.round(2)""")
+md("""Gray input, the paper's photo GAN, the pretrained-encoder model and the original, on the sample images and on
+held-out photos:""")
+code("""shows = [Image.open(p).convert('RGB') for p in sample_paths()] + [Image.open(f).convert('RGB') for f in val[5::200][:4]]
+cols = {'gray': lambda im: im.convert('L'), 'photos-gan': lambda im: colorize(im.convert('L'), model='photos-gan', device='cpu'),
+        'photos-lite0': lambda im: colorize(im.convert('L'), model='photos-lite0', device='cpu'), 'original': lambda im: im}
+fig,axs = plt.subplots(len(shows), len(cols), figsize=(8, 2*len(shows)))
+for r,im in enumerate(shows):
+    for ax,(t,f) in zip(axs[r], cols.items()):
+        o = f(im); o.thumbnail((256, 256)); ax.imshow(o, cmap='gray'); ax.axis('off')
+        if r == 0: ax.set_title(t, fontsize=9)
+plt.tight_layout()""")
 save('nbs/07a_pretrained_train.ipynb')

@@ -46,7 +46,8 @@ def text(page, sel:str)->str: return page.locator(sel).inner_text()
 
 def wait_text(page, sel:str, part:str, timeout_ms:int=60_000):
     "Wait until the element `sel` contains `part`"
-    page.wait_for_function("([s, p]) => { const e = document.querySelector(s); return e && e.innerText.includes(p) }", arg=[sel, part], timeout=timeout_ms)
+    js = "([s, p]) => { const e = document.querySelector(s); return e && e.innerText.includes(p) }"
+    page.wait_for_function(js, arg=[sel, part], timeout=timeout_ms)
 
 def upload(page, fn):
     "Upload `fn` through the upload button, as a user does (the button opens the file chooser)"
@@ -64,7 +65,8 @@ def drive(url:str, photo:Path, notes:Path)->list:
                 page.goto(url, wait_until='load', timeout=90_000)
                 wait_text(page, '.cnb-detail-cap', 'MAE', 90_000)
                 n = page.locator('.cnb-gallery img').count()
-                loaded = page.evaluate("[...document.querySelectorAll('.cnb-gallery img, img.cnb-detail')].every(i => i.complete && i.naturalWidth > 0)")
+                loaded = page.evaluate("[...document.querySelectorAll('.cnb-gallery img, img.cnb-detail')]"
+                                       ".every(i => i.complete && i.naturalWidth > 0)")
                 assert n >= 4 and loaded, f"the gallery shows {n} images (loaded: {loaded})"
                 n_static = page.locator('img[src^="data:image/jpeg"]').count()
                 assert n_static == 0, f"the page shows {n_static} static pictures: the live widget should replace them"
@@ -129,7 +131,8 @@ def check()->bool:
         if not ok:
             log.seek(0); print('app log (end):\n' + ''.join(log.readlines()[-15:]))
     for o in done: print(('  ' if ok else 'FAILED ') + o)
-    print(f"app check: {'ok' if ok else 'FAILED'} ({time.time()-t0:.0f} s, server on {url} stopped); screenshots in _docs/screenshots/app_*.png")
+    print(f"app check: {'ok' if ok else 'FAILED'} ({time.time()-t0:.0f} s, server on {url} stopped); "
+          "screenshots in _docs/screenshots/app_*.png")
     return ok
 
 if __name__ == '__main__': sys.exit(0 if check() else 1)

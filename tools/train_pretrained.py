@@ -50,7 +50,7 @@ class Checkpoint(Callback):
 
 def export(work:Path, data, names, render_size:int=256, n_select:int=200):
     "Pick the best of the epochs `names` on `n_select` held-out photos, export it (fp16) and score it on the whole split"
-    from colorize_nb.pretrained_train import mean_ab, tinted, evaluate_colorizer
+    from colorize_nb.pretrained_train import mean_ab_files, tinted, evaluate_colorizer
     from colorize_nb.inference import colorize, sha256_file
     from colorize_nb.models import save_generator
     from colorize_nb.pretrained import Lite0UNet
@@ -64,37 +64,44 @@ def export(work:Path, data, names, render_size:int=256, n_select:int=200):
         fn = save_generator(g, tmp/nm, dict(config='lite0', width=1., mode='ab', size=128, render_size=render_size, keep_aspect=True), dtype=torch.float16)
         scores[nm] = evaluate_colorizer(sel, lambda im: colorize(im, model=fn, device='cpu'))
         print(nm, {k: round(v, 2) for k,v in scores[nm].items()}, flush=True)
-    ab = mean_ab(trn[::10])
+    ab = mean_ab_files(trn[::10])
     base = {'gray': evaluate_colorizer(sel, tinted), 'tint': evaluate_colorizer(sel, lambda im: tinted(im, ab))}
     print('baselines', {k: {m: round(v, 2) for m,v in r.items()} for k,r in base.items()}, flush=True)
     return scores, base, ab, log
 
-def write_model(work:Path, data, name:str, out:Path, render_size:int=256, minutes:float=None):
+def write_model(work:Path, data, name:str, out:Path, render_size:int=256, minutes:float=None, compare=('photos-gan',), n_eval:int=None):
     "Export epoch `name` as the shipped model `out` (fp16 safetensors + JSON), scored on the whole held-out split"
-    from colorize_nb.pretrained_train import mean_ab, tinted, evaluate_colorizer
+    from colorize_nb.pretrained_train import mean_ab_files, tinted, evaluate_colorizer
     from colorize_nb.inference import colorize, sha256_file
     from colorize_nb.models import save_generator
     from colorize_nb.pretrained import Lite0UNet
     trn,val = photo_split(photo_folders(data))
+    if n_eval: val = val[::len(val)//n_eval][:n_eval]
     log = [json.loads(l) for l in (work/'log.jsonl').read_text().splitlines()]
     hist = {}
     for r in log: hist.setdefault(r['phase'], []).append({k: v for k,v in r.items() if k not in ('phase',)})
     g = Lite0UNet(); g.load_state_dict(torch.load(work/f'{name}.pth', weights_only=True))
     phases = {ph: len(v) for ph,v in hist.items()}
+    total,prev = 0.,0.   # minutes restart at 0 in each resumed process: add up the segments
+    for r in log:
+        if r['minutes'] < prev: total += prev
+        prev = r['minutes']
+    minutes = minutes or round(total + prev, 1)
     meta = dict(config='lite0', width=1., mode='ab', size=128, render_size=render_size, keep_aspect=True, name=out.stem,
                 kind='U-Net with an ImageNet-pretrained EfficientNet-Lite0 encoder (L1 on ab' + (', then equations 5-8)' if 'gan' in name else ')'),
                 training_data='photos256 + scenes224 (8,001 photos), a seeded 10% of each held out (photo_split); random resized 128 px crops, then 224 px',
                 kept_epoch=name, epochs_by_phase=phases, epochs=sum(phases.values()), history=hist, bn_eval='running',
-                train_minutes=minutes or log[-1]['minutes'], torch=torch.__version__)
+                train_minutes=minutes, torch=torch.__version__)
     fn = save_generator(g, out, meta, dtype=torch.float16)
-    ab = mean_ab(trn[::10])
+    ab = mean_ab_files(trn[::10])
     m = evaluate_colorizer(val, lambda im: colorize(im, model=fn, device='cpu'), progress=False)
     base = {'gray': evaluate_colorizer(val, tinted), 'tint': evaluate_colorizer(val, lambda im: tinted(im, ab))}
+    compared = {o: evaluate_colorizer(val, lambda im: colorize(im, model=o, device='cpu')) for o in compare}
     meta = json.loads(fn.with_suffix('.json').read_text())
-    meta.update(metrics=m, baselines=base, tint_ab=list(ab), sha256=sha256_file(fn),
+    meta.update(metrics=m, baselines=base, compared=compared, tint_ab=list(ab), sha256=sha256_file(fn),
                 metrics_of=f'the exported fp16 weights through colorize(render_size={render_size}) on the {len(val)} held-out photos at full size')
     fn.with_suffix('.json').write_text(json.dumps(meta, indent=1))
-    print(out.stem, {k: round(v, 2) for k,v in m.items()}, '\nbaselines', {k: {q: round(v, 2) for q,v in r.items()} for k,r in base.items()}, flush=True)
+    print(out.stem, {k: round(v, 2) for k,v in m.items()}, '\ncompared', compared, '\nbaselines', {k: {q: round(v, 2) for q,v in r.items()} for k,r in base.items()}, flush=True)
 
 def main():
     ap = argparse.ArgumentParser()
@@ -107,10 +114,12 @@ def main():
     ap.add_argument('--select', nargs='+', help='score these epochs (e.g. unfrozen_9 gan_2) on held-out photos and stop')
     ap.add_argument('--export', help='export this epoch (e.g. gan_2) as colorize_nb/weights/photos-lite0 and stop')
     ap.add_argument('--render-size', type=int, default=256)
+    ap.add_argument('--out', default=str(root/'colorize_nb'/'weights'/'photos-lite0'), help='where --export writes the model')
+    ap.add_argument('--n-eval', type=int, default=None, help='score the export on this many held-out photos (default: all)')
     a = ap.parse_args()
     work = Path(a.work); work.mkdir(parents=True, exist_ok=True)
     if a.select: return export(work, a.data, a.select, a.render_size)
-    if a.export: return write_model(work, a.data, a.export, root/'colorize_nb'/'weights'/'photos-lite0', a.render_size)
+    if a.export: return write_model(work, a.data, a.export, Path(a.out), a.render_size, n_eval=a.n_eval)
     torch.manual_seed(a.seed); np.random.seed(a.seed)
     trn,val = photo_split(photo_folders(a.data))
     if a.n_items: trn,val = trn[:a.n_items],val[:max(8, a.n_items//8)]

@@ -58,6 +58,16 @@ def evaluate(name, dls=None):
     js.write_text(json.dumps(meta, indent=1))
     print(f"{name}: {fn.stat().st_size/1e6:.1f} MB, bn={bn}, metrics {meta['metrics']}", flush=True)
 
+def baselines(name):
+    "The trivial baselines (no colour; the training set's mean tint) on the model's own validation split, into its JSON"
+    from colorize_nb.metrics import trivial_baselines
+    js = out_dir/f'{name}.json'
+    meta = json.loads(js.read_text())
+    b = trivial_baselines(dls_for(recipes[name]))
+    meta['baselines'] = dict(zip(('gray', 'tint'), b.values()))
+    js.write_text(json.dumps(meta, indent=1))
+    print(name, {k: {m: round(v, 2) for m,v in r.items()} for k,r in meta['baselines'].items()}, flush=True)
+
 def history(learn): return [dict(zip(learn.recorder.metric_names[1:-1], map(float, v))) for v in learn.recorder.values]
 
 def train(name, scale=1., n_items=None):
@@ -88,7 +98,8 @@ if __name__ == '__main__':
     ap.add_argument('--n-items', type=int, default=None, help='a seeded subset of the data (smoke tests)')
     ap.add_argument('--out', default=str(out_dir))
     ap.add_argument('--evaluate', action='store_true', help='only (re)evaluate the exported weights and update their JSON')
+    ap.add_argument('--baselines', action='store_true', help='only compute the trivial baselines on the split and add them to the JSON')
     a = ap.parse_args()
     out_dir = Path(a.out)
     torch.manual_seed(0)
-    for n in a.names: evaluate(n) if a.evaluate else train(n, a.scale, a.n_items)
+    for n in a.names: baselines(n) if a.baselines else evaluate(n) if a.evaluate else train(n, a.scale, a.n_items)
