@@ -10,7 +10,7 @@ __all__ = ['role_order', 'higher_better', 'model_role', 'compare_models', 'size_
            'image_files', 'image_sources', 'CompareWidget', 'ScoreTable', 'ExploreWidget', 'wilson', 'TuringTest',
            'TuringWidget', 'App']
 
-# %% ../nbs/09_widgets.ipynb #486478f5
+# %% ../nbs/09_widgets.ipynb #672c944b
 import base64, html, inspect, io, math, random, tempfile, textwrap
 from pathlib import Path
 import numpy as np
@@ -22,7 +22,7 @@ from .metrics import color_metrics
 from .cli import image_exts
 from fastcore.basics import patch
 
-# %% ../nbs/09_widgets.ipynb #747ec0ad
+# %% ../nbs/09_widgets.ipynb #8f5718e8
 role_order = ('U-Net', 'GAN', 'pretrained', 'model')
 
 def model_role(name:str)->str:
@@ -40,7 +40,7 @@ def compare_models(models=None)->list:
     if not ms: raise ValueError("no models to compare")
     return sorted(ms, key=lambda m: role_order.index(model_role(m)))
 
-# %% ../nbs/09_widgets.ipynb #b5fc72c9
+# %% ../nbs/09_widgets.ipynb #4088cd9e
 def size_kw()->str:
     "The keyword `colorize` takes the working size by: `render_size` in newer versions, else `size`"
     return 'render_size' if 'render_size' in inspect.signature(colorize).parameters else 'size'
@@ -51,7 +51,7 @@ def size_range(model:str, hi:int=512)->dict:
     st,val = gen.stride,meta.get('render_size', meta['size'])
     return dict(min=st, max=max(hi, val)//st*st, step=st, value=val)
 
-# %% ../nbs/09_widgets.ipynb #fbb7ba24
+# %% ../nbs/09_widgets.ipynb #29e7d1b4
 def prepare(img, max_side:int=640)->Image.Image:
     "`img` (anything `colorize` takes) as an RGB PIL image with its longest side at most `max_side`"
     im = to_image(img).convert('RGB')
@@ -63,7 +63,7 @@ def has_colour(img, tol:float=6.)->bool:
     a = np.asarray(img.convert('RGB')).astype(np.int16)
     return float(np.percentile(a.max(-1) - a.min(-1), 99)) > tol
 
-# %% ../nbs/09_widgets.ipynb #f7b6857b
+# %% ../nbs/09_widgets.ipynb #1788a920
 class Comparison:
     "One image: its gray input, each model's colorization at a working size, and the original, with metrics"
     def __init__(self, img, name:str='image', models=None, max_side:int=640):
@@ -81,14 +81,14 @@ class Comparison:
         "`color_metrics` of `model`'s output against the original, or None when the image has no colour"
         return color_metrics(np.array(self.output(model, size)), np.array(self.img)) if self.colour else None
 
-# %% ../nbs/09_widgets.ipynb #8acd1a95
+# %% ../nbs/09_widgets.ipynb #a8c5dacd
 def caption(m:dict=None, model:str=None)->str:
     "One line: `model` and its role, then MAE, accuracy at 5% (eq. 10), PSNR and ΔCF of metrics `m`"
     pre = f"{model} ({model_role(model)}): " if model else ''
     if m is None: return pre + 'no colour original, no metrics'
     return pre + f"MAE {m['mae']:.1f} · acc5 {m['acc5']:.0f}% · PSNR {m['psnr']:.1f} dB · ΔCF {m['dcf']:.1f}"
 
-# %% ../nbs/09_widgets.ipynb #6fa5d9c9
+# %% ../nbs/09_widgets.ipynb #6e9d7f2f
 def panel_figure(rows:list, thumb:int=150, title:str=None):
     "Matplotlib figure of `rows`, lists of (title, image, caption) panels, each image at most `thumb` pixels"
     from matplotlib.figure import Figure
@@ -119,7 +119,7 @@ def img_bytes(img, quality:int=85)->bytes:
     img.convert('RGB').save(b, 'JPEG', quality=quality)
     return b.getvalue()
 
-# %% ../nbs/09_widgets.ipynb #61734abc
+# %% ../nbs/09_widgets.ipynb #01b1a473
 class StaticView:
     "Mixin: display `self.ui` as a live widget, with `self.figure()` as a JPEG for viewers without a kernel"
     def _repr_mimebundle_(self, **kwargs):
@@ -140,7 +140,7 @@ class StaticView:
             except Exception as e: self.error(f"{type(e).__name__}: {e}")
         return _f
 
-# %% ../nbs/09_widgets.ipynb #e486889d
+# %% ../nbs/09_widgets.ipynb #c575fff6
 def wipe(before:Image.Image, after:Image.Image, frac:float)->Image.Image:
     "`after` over the left `frac` of `before` (same size), with a white line at the border"
     out,after = before.convert('RGB').copy(),after.convert('RGB')
@@ -149,7 +149,7 @@ def wipe(before:Image.Image, after:Image.Image, frac:float)->Image.Image:
     if 0 < x < out.width: ImageDraw.Draw(out).line([(x, 0), (x, out.height)], fill='white', width=max(1, out.width//150))
     return out
 
-# %% ../nbs/09_widgets.ipynb #771b87b5
+# %% ../nbs/09_widgets.ipynb #2ad5966f
 def read_upload(name:str, content:bytes, max_mb:float=20, max_pixels:int=40_000_000)->Image.Image:
     "The image in uploaded file `content` named `name`, or a one-line `ValueError` (too large, empty, not an image)"
     name = Path(name).name or 'upload'
@@ -160,7 +160,7 @@ def read_upload(name:str, content:bytes, max_mb:float=20, max_pixels:int=40_000_
         try: return open_image(p, limit=max_pixels)
         except (OSError, ValueError) as e: raise ValueError(str(e).replace(str(p), name).split(' (pass max_pixels=')[0]) from None
 
-# %% ../nbs/09_widgets.ipynb #e147fd7e
+# %% ../nbs/09_widgets.ipynb #37e5fc92
 def image_files(folder, limit:int=2000)->list:
     "Image files in `folder` (searched recursively, sorted), at most `limit`"
     p = Path(folder).expanduser()
@@ -176,7 +176,7 @@ def image_sources(images=None)->dict:
     names = [str(f.relative_to(root)) if root else f.name for f in fs]
     return dict(zip(names if len(set(names)) == len(names) else map(str, fs), fs))
 
-# %% ../nbs/09_widgets.ipynb #aa50d3da
+# %% ../nbs/09_widgets.ipynb #d2dd5330
 def _panel(width:int)->W.VBox:
     "A titled image with a caption, for galleries"
     return W.VBox([W.HTML(), W.Image(format='jpeg', layout=W.Layout(width=f'{width}px')), W.HTML(layout=W.Layout(width=f'{width}px'))])
@@ -186,7 +186,7 @@ def _set_panel(p:W.VBox, title:str, img, cap:str=''):
     p.children[1].value = img_bytes(img)
     p.children[2].value = f'<div style="font-size:80%;line-height:1.3">{html.escape(cap or "")}</div>'
 
-# %% ../nbs/09_widgets.ipynb #ea5c531b
+# %% ../nbs/09_widgets.ipynb #60fe0f94
 class CompareWidget(StaticView):
     "Pick an image (samples, a folder, an upload); see gray / each model / original with metrics, and one model in detail"
     def __init__(self, images=None, models=None, max_side:int=640, thumb:int=200, folder_box:bool=True, max_mb:float=20):
@@ -196,7 +196,7 @@ class CompareWidget(StaticView):
         self.upload = W.FileUpload(accept='image/*', multiple=False, description='your photo')
         self.folder = W.Text(placeholder='a folder of images, then Enter', description='folder', continuous_update=False,
                              layout=W.Layout(display=None if folder_box else 'none'))
-        m0 = default_model if default_model in self.models else self.models[-1]
+        m0 = default_model if default_model in self.models else self.models[-1]   # else a pretrained model or a GAN
         self.model = W.Dropdown(options=self.models, value=m0, description='model')
         self.size = W.IntSlider(description='working size', continuous_update=False, style=dict(description_width='initial'),
                                 **size_range(m0))
@@ -208,7 +208,7 @@ class CompareWidget(StaticView):
         self._build(); self._observe()
         self.show(self.sources[self.pick.value], self.pick.value)
 
-# %% ../nbs/09_widgets.ipynb #fbc07ff7
+# %% ../nbs/09_widgets.ipynb #ca7f797c
 @patch
 def _build(self:CompareWidget):
     for w,c in [(self.pick, 'pick'), (self.upload, 'upload'), (self.folder, 'folder'), (self.model, 'model'), (self.size, 'size'),
@@ -219,7 +219,7 @@ def _build(self:CompareWidget):
                       W.HBox([self.model, self.size]), W.HBox([self.frac, self.against]), self.detail, self.detail_cap])
     self.ui.add_class('cnb-compare')
 
-# %% ../nbs/09_widgets.ipynb #6027bf6d
+# %% ../nbs/09_widgets.ipynb #57b79d12
 @patch
 def show(self:CompareWidget, img, name:str):
     "Colorize `img` with every model, showing progress; fill the gallery and the detail view"
@@ -244,7 +244,7 @@ def update_detail(self:CompareWidget):
     cap = f"{caption(cmp.metrics(m, s), m)} (working size {s}; left of the line: colorized, right: {self.against.value})"
     self.detail_cap.value = html.escape(cap)
 
-# %% ../nbs/09_widgets.ipynb #cdf9e44d
+# %% ../nbs/09_widgets.ipynb #b2a63001
 @patch
 def _observe(self:CompareWidget):
     self.pick.observe(self._cb(lambda c: None if self._mute else self.show(self.sources[c.new], c.new)), 'value')
@@ -284,7 +284,7 @@ def _on_model(self:CompareWidget, change):
     finally: self._mute = False
     self.update_detail()
 
-# %% ../nbs/09_widgets.ipynb #db0aa7f5
+# %% ../nbs/09_widgets.ipynb #ad392fae
 @patch
 def figure(self:CompareWidget):
     "Static picture of what the widget shows: gray / each model / original, then the wipe of the chosen model"
@@ -294,7 +294,7 @@ def figure(self:CompareWidget):
             (f'wipe: {m} at {s}', wipe(cmp.gray, cmp.output(m, s), self.frac.value), caption(cmp.metrics(m, s)))]
     return panel_figure([row], thumb=150)
 
-# %% ../nbs/09_widgets.ipynb #b7bc36a8
+# %% ../nbs/09_widgets.ipynb #cd1d0276
 higher_better = dict(mae=False, acc2=True, acc5=True, psnr=True, rmse=False, cf=True, dcf=False)
 
 class ScoreTable:
@@ -322,7 +322,7 @@ class ScoreTable:
         "`model`'s metrics averaged over the images"
         return {k: float(np.mean([s[k] for s in self.scores[model]])) for k in higher_better}
 
-# %% ../nbs/09_widgets.ipynb #4c029e59
+# %% ../nbs/09_widgets.ipynb #cede88e1
 class ExploreWidget(StaticView):
     "Page through a `ScoreTable`, sorted by one model's metric, worst first or best first"
     def __init__(self, table:ScoreTable, per_page:int=3, thumb:int=160):
@@ -346,7 +346,7 @@ class ExploreWidget(StaticView):
         o = self.t.order(self.model.value, self.metric.value, self.order.value == 'worst first')
         return o[self.page*self.per_page:][:self.per_page]
 
-# %% ../nbs/09_widgets.ipynb #5a633d72
+# %% ../nbs/09_widgets.ipynb #e03af3be
 @patch
 def _row(self:ExploreWidget, i:int)->list:
     "(title, image, caption) panels of image `i`: gray, each model with its metrics, original"
@@ -373,7 +373,7 @@ def figure(self:ExploreWidget):
     "Static picture of the current page"
     return panel_figure([self._row(i) for i in self.shown()], thumb=130, title=self.info)
 
-# %% ../nbs/09_widgets.ipynb #3d0d9ae2
+# %% ../nbs/09_widgets.ipynb #0e7e3809
 def wilson(k:int, n:int, z:float=1.96)->tuple:
     "95% (for `z`=1.96) Wilson score interval of the proportion `k`/`n`; (0, 1) when `n` is 0"
     if n == 0: return 0., 1.
@@ -381,7 +381,7 @@ def wilson(k:int, n:int, z:float=1.96)->tuple:
     c,h = (p + z*z/(2*n))/d,z*math.sqrt(p*(1 - p)/n + z*z/(4*n*n))/d
     return max(0., c - h), min(1., c + h)
 
-# %% ../nbs/09_widgets.ipynb #87338152
+# %% ../nbs/09_widgets.ipynb #bdb31e88
 class TuringTest:
     "The visual Turing test: the real and a colorized version of an image in random order; the player picks the real one"
     def __init__(self, imgs:dict, models=None, seed:int=None):
@@ -417,7 +417,7 @@ class TuringTest:
             res[m] = dict(n=len(f), fooled=sum(f), rate=sum(f)/len(f) if f else float('nan'), lo=lo, hi=hi)
         return res
 
-# %% ../nbs/09_widgets.ipynb #13cf2cba
+# %% ../nbs/09_widgets.ipynb #64780acf
 class TuringWidget(StaticView):
     "The visual Turing test as a widget: pick the real image; it keeps score and reports each model's fooling rate"
     def __init__(self, images=None, models=None, seed:int=None, max_side:int=384):
@@ -439,7 +439,7 @@ class TuringWidget(StaticView):
                           self.msg, self.score]).add_class('cnb-turing')
         self.new_trial(); self.show_score()
 
-# %% ../nbs/09_widgets.ipynb #0664054c
+# %% ../nbs/09_widgets.ipynb #65c4c924
 @patch
 def new_trial(self:TuringWidget):
     "Colorize the next pair and show it"
@@ -475,7 +475,7 @@ def figure(self:TuringWidget):
     return panel_figure([[('left', t['left'], None), ('right', t['right'], None)]], thumb=220,
                         title='\n'.join(['Which one is real?', *self.score_lines()]))
 
-# %% ../nbs/09_widgets.ipynb #8e619f23
+# %% ../nbs/09_widgets.ipynb #73c8ad00
 class App(StaticView):
     "The comparison and the visual Turing test in two tabs: what `colorize-nb-app` serves"
     def __init__(self, images=None, models=None, seed:int=None):

