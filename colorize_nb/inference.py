@@ -109,13 +109,14 @@ def load_model(model=default_model, device=None)->tuple:
     if not fn.exists(): raise FileNotFoundError(f"{fn}: no such weights file")
     return _load_cached(str(fn), fn.stat().st_mtime, str(dev))
 
-# %% ../nbs/06_inference.ipynb #02ff433b
+# %% ../nbs/06_inference.ipynb #ebbaa57c
 max_pixels = 64_000_000   # 64 megapixels: a 12 MP photo uses about 1 GB at most; 30000x30000 would need tens of GB
 
 def _check_pixels(w, h, nm, limit):
     if w*h > limit: raise ValueError(f"{nm}: {w}x{h} is {w*h/1e6:.0f} megapixels, above the limit of {limit/1e6:.0f} megapixels (set colorize_nb.inference.max_pixels to raise it)")
     if w < 1 or h < 1: raise ValueError(f"{nm}: image has no pixels ({w}x{h})")
 
+# %% ../nbs/06_inference.ipynb #a79d6bcb
 def _to_8bit(img:Image.Image)->Image.Image:
     "8-bit 'L' or 'RGB' from a PIL image in any mode"
     m = img.mode
@@ -180,13 +181,14 @@ def to_image(img, nm:str='image')->Image.Image:
     if isinstance(img, (np.ndarray, Tensor)): return _array_to_img(img, nm)
     raise TypeError(f"{nm}: expected a path, a PIL image, a NumPy array or a torch tensor; got {type(img).__name__}")
 
-# %% ../nbs/06_inference.ipynb #ffe466c5
+# %% ../nbs/06_inference.ipynb #23d19ab4
 _lin = srgb2linear(torch.arange(256)/255)   # the colour lesson's sRGB curves, tabulated
 _enc_n = 16384
 _enc = (linear2srgb(torch.arange(_enc_n)/(_enc_n-1))*255).round().clamp(0, 255).to(torch.uint8)
-
 _y_w = xyz_from_rgb[1].float()                           # Y row of the sRGB matrix
 _rgb_from_xyz_T = (rgb_from_xyz*d65).float().T          # D65 white folded into the matrix
+
+# %% ../nbs/06_inference.ipynb #eea22e83
 _rows = 256   # rows per chunk: the temporaries of a chunk stay small, whatever the image's size
 
 def L_of(img:Image.Image)->Tensor:
@@ -199,6 +201,7 @@ def L_of(img:Image.Image)->Tensor:
         out[r:r+_rows] = torch.where(y > 0.008856, 116*y.clamp_min(0.008856)**(1/3) - 16, 903.3*y)
     return out
 
+# %% ../nbs/06_inference.ipynb #407a38de
 def _lab_to_rgb8(L, ab):
     fy = (L + 16)/116
     f = torch.stack([fy + ab[0]/500, fy, (fy - ab[1]/200).clamp_min(0)], -1)
