@@ -223,8 +223,9 @@ def work_size(h:int, w:int, render_size:int, stride:int, keep_aspect:bool=True)-
 
 # %% ../nbs/06_inference.ipynb #5a551922
 def _net_input(L:Tensor, hw:tuple, mode:str)->Tensor:
-    "The network's gray input (1, H, W) for working size `hw` from full-resolution L, as the model's data `mode` expects"
-    small = F.interpolate(L[None, None], size=tuple(hw), mode='bilinear', antialias=True, align_corners=False)[0]
+    "The network's gray input (1, H, W) for working size `hw` (H, W), or a square of side `hw`, from full-resolution L"
+    hw = (hw, hw) if isinstance(hw, int) else tuple(hw)
+    small = F.interpolate(L[None, None], size=hw, mode='bilinear', antialias=True, align_corners=False)[0]
     if mode == 'ab': return norm_L(small)
     # paper mode: Rec.601 luma of the gray image; for a gray pixel luma equals the sRGB value of its L
     g = lab2rgb(torch.cat([small, torch.zeros(2, *small.shape[-2:])]))[:1]

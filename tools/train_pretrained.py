@@ -48,7 +48,7 @@ class Checkpoint(Callback):
         with open(self.work/'log.jsonl', 'a') as f:
             f.write(json.dumps(dict(phase=self.phase, epoch=ep, minutes=round((time.time()-self.t0)/60, 2), **vals)) + '\n')
 
-def export(work:Path, data, names, render_size:int=256, n_select:int=200):
+def export(work:Path, data, names, render_size:int=256, n_select:int=200, record:bool=False):
     "Pick the best of the epochs `names` on `n_select` held-out photos, export it (fp16) and score it on the whole split"
     from colorize_nb.pretrained_train import mean_ab_files, tinted, evaluate_colorizer
     from colorize_nb.inference import colorize, sha256_file
@@ -67,6 +67,12 @@ def export(work:Path, data, names, render_size:int=256, n_select:int=200):
     ab = mean_ab_files(trn[::10])
     base = {'gray': evaluate_colorizer(sel, tinted), 'tint': evaluate_colorizer(sel, lambda im: tinted(im, ab))}
     print('baselines', {k: {m: round(v, 2) for m,v in r.items()} for k,r in base.items()}, flush=True)
+    js = root/'colorize_nb'/'weights'/'photos-lite0.json'
+    if record and js.exists():   # keep the selection's figures with the shipped model
+        meta = json.loads(js.read_text())
+        meta['selection'] = dict(photos=len(sel), render_size=render_size, epochs=scores, baselines=base,
+                                 command='python tools/train_pretrained.py --select ' + ' '.join(names) + ' --record')
+        js.write_text(json.dumps(meta, indent=1))
     return scores, base, ab, log
 
 def write_model(work:Path, data, name:str, out:Path, render_size:int=256, minutes:float=None, compare=('photos-gan',), n_eval:int=None):
@@ -112,6 +118,7 @@ def main():
     ap.add_argument('--n-items', type=int, default=None, help='use only this many training images (smoke test)')
     ap.add_argument('--seed', type=int, default=0)
     ap.add_argument('--select', nargs='+', help='score these epochs (e.g. unfrozen_9 gan_2) on held-out photos and stop')
+    ap.add_argument('--record', action='store_true', help="with --select: store the scores in photos-lite0's JSON")
     ap.add_argument('--export', help='export this epoch (e.g. gan_2) as colorize_nb/weights/photos-lite0 and stop')
     ap.add_argument('--render-size', type=int, default=256)
     ap.add_argument('--lam', type=float, default=100., help="weight of the L1 term in the GAN phase (equation 7; the paper's 100)")
@@ -119,7 +126,7 @@ def main():
     ap.add_argument('--n-eval', type=int, default=None, help='score the export on this many held-out photos (default: all)')
     a = ap.parse_args()
     work = Path(a.work); work.mkdir(parents=True, exist_ok=True)
-    if a.select: return export(work, a.data, a.select, a.render_size)
+    if a.select: return export(work, a.data, a.select, a.render_size, record=a.record)
     if a.export: return write_model(work, a.data, a.export, Path(a.out), a.render_size, n_eval=a.n_eval)
     torch.manual_seed(a.seed); np.random.seed(a.seed)
     trn,val = photo_split(photo_folders(a.data))
