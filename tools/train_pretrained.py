@@ -1,9 +1,12 @@
 """Train the pretrained-encoder colorizer (`photos-lite0`): EfficientNet-Lite0 U-Net, L1 on ab, then a short GAN phase.
 
-    python tools/train_pretrained.py [--phases frozen:1 unfrozen:8 r224:2 gan:2] [--resume] [--work .cache/lite0]
+    python tools/train_pretrained.py [--phases frozen:1 unfrozen:6 r224:1 gan:3] [--lam 30] [--resume] [--work .cache/lite0]
+    python tools/train_pretrained.py --select unfrozen_5 r224_0 gan_0 gan_1 gan_2 [--record]
+    python tools/train_pretrained.py --export r224_0
 
-Phases run in order; each epoch ends with a checkpoint (model, optimizer, phase, epoch) in `--work`, the generator's
-weights of that epoch, and a line in `--work`/log.csv. `--resume` continues from the last checkpoint.
+Phases run in order; each epoch ends with a checkpoint (model, optimizer, phase, epoch; `weights_only=True`) in
+`--work`, the generator's weights of that epoch, and a line in `--work`/log.jsonl. `--resume` continues from the last
+checkpoint. `--select` scores epochs through `colorize` on held-out photos; `--export` ships one.
 Data: ../shared/data/photos256.tar + scenes224.tar, a seeded 10% of each held out (`photo_split`)."""
 import argparse, json, time
 from pathlib import Path
@@ -48,70 +51,82 @@ class Checkpoint(Callback):
         with open(self.work/'log.jsonl', 'a') as f:
             f.write(json.dumps(dict(phase=self.phase, epoch=ep, minutes=round((time.time()-self.t0)/60, 2), **vals)) + '\n')
 
-def export(work:Path, data, names, render_size:int=256, n_select:int=200, record:bool=False):
-    "Pick the best of the epochs `names` on `n_select` held-out photos, export it (fp16) and score it on the whole split"
+def _lite0_lazy():
     from colorize_nb.pretrained_train import mean_ab_files, tinted, evaluate_colorizer
     from colorize_nb.inference import colorize, sha256_file
     from colorize_nb.models import save_generator
     from colorize_nb.pretrained import Lite0UNet
+    return mean_ab_files, tinted, evaluate_colorizer, colorize, sha256_file, save_generator, Lite0UNet
+
+def save_epoch(work:Path, name:str, out:Path, meta:dict, render_size:int=256)->Path:
+    "Epoch `name`'s generator as fp16 safetensors + JSON at `out`, loadable by `colorize`"
+    *_, save_generator, Lite0UNet = _lite0_lazy()
+    g = Lite0UNet(); g.load_state_dict(torch.load(work/f'{name}.pth', weights_only=True))
+    return save_generator(g, out, dict(config='lite0', width=1., mode='ab', size=128, render_size=render_size, keep_aspect=True, **meta),
+                          dtype=torch.float16)
+
+def baselines(trn, photos)->tuple:
+    "The trivial baselines on `photos` (no colour; the mean tint of every 10th training photo) and that tint"
+    mean_ab_files, tinted, evaluate_colorizer, *_ = _lite0_lazy()
+    ab = mean_ab_files(trn[::10])
+    return {'gray': evaluate_colorizer(photos, tinted), 'tint': evaluate_colorizer(photos, lambda im: tinted(im, ab))}, ab
+
+def _r(d): return {k: round(v, 2) for k,v in d.items()}
+
+def select(work:Path, data, names, render_size:int=256, n_select:int=200, record:bool=False)->dict:
+    "Score the epochs `names` through `colorize` on `n_select` held-out photos, beside the baselines; `record` keeps them in the JSON"
+    _, _, evaluate_colorizer, colorize, *_ = _lite0_lazy()
     trn,val = photo_split(photo_folders(data))
     sel = val[::max(1, len(val)//n_select)]
-    log = [json.loads(l) for l in (work/'log.jsonl').read_text().splitlines()]
-    tmp = work/'export'
     scores = {}
     for nm in names:
-        g = Lite0UNet(); g.load_state_dict(torch.load(work/f'{nm}.pth', weights_only=True))
-        fn = save_generator(g, tmp/nm, dict(config='lite0', width=1., mode='ab', size=128, render_size=render_size, keep_aspect=True), dtype=torch.float16)
+        fn = save_epoch(work, nm, work/'export'/nm, {}, render_size)
         scores[nm] = evaluate_colorizer(sel, lambda im: colorize(im, model=fn, device='cpu'))
-        print(nm, {k: round(v, 2) for k,v in scores[nm].items()}, flush=True)
-    ab = mean_ab_files(trn[::10])
-    base = {'gray': evaluate_colorizer(sel, tinted), 'tint': evaluate_colorizer(sel, lambda im: tinted(im, ab))}
-    print('baselines', {k: {m: round(v, 2) for m,v in r.items()} for k,r in base.items()}, flush=True)
+        print(nm, _r(scores[nm]), flush=True)
+    base,_ = baselines(trn, sel)
+    print('baselines', {k: _r(r) for k,r in base.items()}, flush=True)
     js = root/'colorize_nb'/'weights'/'photos-lite0.json'
     if record and js.exists():   # keep the selection's figures with the shipped model
         meta = json.loads(js.read_text())
         meta['selection'] = dict(photos=len(sel), render_size=render_size, epochs=scores, baselines=base,
                                  command='python tools/train_pretrained.py --select ' + ' '.join(names) + ' --record')
         js.write_text(json.dumps(meta, indent=1))
-    return scores, base, ab, log
+    return scores
 
-def write_model(work:Path, data, name:str, out:Path, render_size:int=256, minutes:float=None, compare=('photos-gan',), n_eval:int=None):
+def _minutes(log)->float:
+    "Training minutes of the logged epochs: `minutes` restarts at 0 in each resumed process, so add up the segments"
+    total,prev = 0.,0.
+    for r in log:
+        if r['minutes'] < prev: total += prev
+        prev = r['minutes']
+    return round(total + prev, 1)
+
+def write_model(work:Path, data, name:str, out:Path, render_size:int=256, compare=('photos-gan',), n_eval:int=None):
     "Export epoch `name` as the shipped model `out` (fp16 safetensors + JSON), scored on the whole held-out split"
-    from colorize_nb.pretrained_train import mean_ab_files, tinted, evaluate_colorizer
-    from colorize_nb.inference import colorize, sha256_file
-    from colorize_nb.models import save_generator
-    from colorize_nb.pretrained import Lite0UNet
+    _, _, evaluate_colorizer, colorize, sha256_file, *_ = _lite0_lazy()
     trn,val = photo_split(photo_folders(data))
     if n_eval: val = val[::len(val)//n_eval][:n_eval]
     log = [json.loads(l) for l in (work/'log.jsonl').read_text().splitlines()]
     hist = {}
-    for r in log: hist.setdefault(r['phase'], []).append({k: v for k,v in r.items() if k not in ('phase',)})
-    g = Lite0UNet(); g.load_state_dict(torch.load(work/f'{name}.pth', weights_only=True))
+    for r in log: hist.setdefault(r['phase'], []).append({k: v for k,v in r.items() if k != 'phase'})
     phases = {ph: len(v) for ph,v in hist.items()}
-    total,prev = 0.,0.   # minutes restart at 0 in each resumed process: add up the segments
-    for r in log:
-        if r['minutes'] < prev: total += prev
-        prev = r['minutes']
-    minutes = minutes or round(total + prev, 1)
-    meta = dict(config='lite0', width=1., mode='ab', size=128, render_size=render_size, keep_aspect=True, name=out.stem,
-                kind='U-Net with an ImageNet-pretrained EfficientNet-Lite0 encoder (L1 on ab' + (', then equations 5-8)' if 'gan' in name else ')'),
-                training_data='photos256 + scenes224 (8,001 photos), a seeded 10% of each held out (photo_split); random resized 128 px crops, then 224 px',
-                kept_epoch=name, epochs_by_phase=phases, epochs=sum(phases.values()), history=hist, bn_eval='running',
-                train_minutes=minutes, torch=torch.__version__)
-    fn = save_generator(g, out, meta, dtype=torch.float16)
-    ab = mean_ab_files(trn[::10])
-    m = evaluate_colorizer(val, lambda im: colorize(im, model=fn, device='cpu'), progress=False)
-    base = {'gray': evaluate_colorizer(val, tinted), 'tint': evaluate_colorizer(val, lambda im: tinted(im, ab))}
+    fn = save_epoch(work, name, out, dict(name=out.stem,
+        kind='U-Net with an ImageNet-pretrained EfficientNet-Lite0 encoder (L1 on ab' + (', then equations 5-8)' if 'gan' in name else ')'),
+        training_data='photos256 + scenes224 (8,001 photos), a seeded 10% of each held out (photo_split); random resized 128 px crops, then 224 px',
+        kept_epoch=name, epochs_by_phase=phases, epochs=sum(phases.values()), history=hist, bn_eval='running',
+        train_minutes=_minutes(log), torch=torch.__version__), render_size)
+    m = evaluate_colorizer(val, lambda im: colorize(im, model=fn, device='cpu'))
+    base,ab = baselines(trn, val)
     compared = {o: evaluate_colorizer(val, lambda im: colorize(im, model=o, device='cpu')) for o in compare}
     meta = json.loads(fn.with_suffix('.json').read_text())
     meta.update(metrics=m, baselines=base, compared=compared, tint_ab=list(ab), sha256=sha256_file(fn),
                 metrics_of=f'the exported fp16 weights through colorize(render_size={render_size}) on the {len(val)} held-out photos at full size')
     fn.with_suffix('.json').write_text(json.dumps(meta, indent=1))
-    print(out.stem, {k: round(v, 2) for k,v in m.items()}, '\ncompared', compared, '\nbaselines', {k: {q: round(v, 2) for q,v in r.items()} for k,r in base.items()}, flush=True)
+    print(out.stem, _r(m), '\ncompared', {k: _r(r) for k,r in compared.items()}, '\nbaselines', {k: _r(r) for k,r in base.items()}, flush=True)
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('--phases', nargs='+', default=['frozen:1', 'unfrozen:8', 'r224:2', 'gan:2'])
+    ap.add_argument('--phases', nargs='+', default=['frozen:1', 'unfrozen:6', 'r224:1', 'gan:3'])
     ap.add_argument('--data', default=str(root.parent/'shared'/'data'))
     ap.add_argument('--work', default=str(root/'.cache'/'lite0'))
     ap.add_argument('--resume', action='store_true')
@@ -126,7 +141,7 @@ def main():
     ap.add_argument('--n-eval', type=int, default=None, help='score the export on this many held-out photos (default: all)')
     a = ap.parse_args()
     work = Path(a.work); work.mkdir(parents=True, exist_ok=True)
-    if a.select: return export(work, a.data, a.select, a.render_size, record=a.record)
+    if a.select: return select(work, a.data, a.select, a.render_size, record=a.record)
     if a.export: return write_model(work, a.data, a.export, Path(a.out), a.render_size, n_eval=a.n_eval)
     torch.manual_seed(a.seed); np.random.seed(a.seed)
     trn,val = photo_split(photo_folders(a.data))
