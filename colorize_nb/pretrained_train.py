@@ -8,13 +8,11 @@ Docs: https://colorize-nb.github.io/colorize_nb/pretrained_train.html.md"""
 __all__ = ['photo_archives', 'lite0_learner', 'photo_split', 'photo_dls', 'mean_ab_files', 'tinted', 'evaluate_colorizer']
 
 # %% ../nbs/07a_pretrained_train.ipynb #5980b5fd
-import json, time
-from pathlib import Path
 import numpy as np, torch
 from PIL import Image
 from fastai.vision.all import (DataBlock, IndexSplitter, RandomResizedCrop, FlipItem, Learner, Adam, L, get_image_files)
 from fastai.callback.fp16 import AMPMode
-from .data import GrayBlock, LabBlock, OpenOnce, extract_archive
+from .data import GrayBlock, LabBlock, OpenOnce
 from .baseline import l1_loss, DeviceMixedPrecision
 from .metrics import color_metric_list
 from .pretrained import *
