@@ -79,14 +79,15 @@ def color_metrics(pred, truth)->dict:
 
 # %% ../nbs/03_metrics.ipynb #25f145cc
 class _ColorStats:
-    "Per-batch RGB conversion shared by the color metrics, with running sums per metric"
-    def __init__(self): self.reset()
+    "Per-batch RGB conversion shared by the color metrics, with running sums per metric; `decode` turns the model's output into Lab or ab"
+    def __init__(self, decode=None): self.decode = decode; self.reset()
     def reset(self): self.sums,self.count,self._last = {k: 0. for k in metric_fns},0,None
     def update(self, learn):
         if learn.pred is self._last: return
         self._last = learn.pred
         x = learn.xb[0]
-        p,t = to_rgb255(learn.pred.detach(), x), to_rgb255(learn.yb[0], x)
+        pred = learn.pred.detach() if self.decode is None else self.decode(learn.pred.detach())
+        p,t = to_rgb255(pred, x), to_rgb255(learn.yb[0], x)
         for k,f in metric_fns.items(): self.sums[k] += f(p, t).sum().item()
         self.count += len(p)
 
@@ -101,9 +102,9 @@ class ColorMetric(Metric):
     @property
     def name(self): return self._name
 
-def color_metric_list(names=('mae', 'acc2', 'acc5', 'psnr', 'rmse', 'cf', 'dcf'))->list:
-    "fastai metrics for `names`, sharing one conversion per batch"
-    stats = _ColorStats()
+def color_metric_list(names=('mae', 'acc2', 'acc5', 'psnr', 'rmse', 'cf', 'dcf'), decode=None)->list:
+    "fastai metrics for `names`, sharing one conversion per batch; `decode` maps the model's output to colour (lesson 07b)"
+    stats = _ColorStats(decode)
     return [ColorMetric(n, stats) for n in names]
 
 # %% ../nbs/03_metrics.ipynb #11a0052a

@@ -117,11 +117,14 @@ def generator(config:str='cifar', # 'cifar' (32x32, 16.65 M parameters) or 'plac
               n_out:int=3, # 3 for paper mode (L, a, b), 2 for ab mode
               width:float=1., # channel multiplier
               **kwargs) -> UNetGenerator: # `n_in`, `bn_first`, `init`, `dropout`
-    "The paper's U-Net generator in configuration `config`; 'lite0' is the pretrained-encoder U-Net of lesson 07"
+    "The paper's U-Net generator in configuration `config`; 'lite0' and 'lite0-classes' are the pretrained-encoder U-Nets of lessons 07 and 07b"
     if config == 'lite0':
         from .pretrained import Lite0UNet
         return Lite0UNet(n_out=n_out, **{k: v for k,v in kwargs.items() if k in ('dec', 'pretrained')})
-    if config not in configs: raise ValueError(f"config must be one of {list(configs) + ['lite0']}; got {config!r}")
+    if config == 'lite0-classes':   # n_out is the number of ab bins, fixed by the bins themselves
+        from .classes import Lite0ClassUNet
+        return Lite0ClassUNet(**{k: v for k,v in kwargs.items() if k in ('dec', 'pretrained', 'temperature')})
+    if config not in configs: raise ValueError(f"config must be one of {list(configs) + ['lite0', 'lite0-classes']}; got {config!r}")
     return UNetGenerator(**{**configs[config], **kwargs}, n_out=n_out, width=width)
 
 def discriminator(config:str='cifar', n_out:int=3, width:float=1., **kwargs) -> PatchDiscriminator:
@@ -185,7 +188,8 @@ def load_generator(fname, device=None)->tuple:
     if not fname.exists(): raise FileNotFoundError(f"{fname}: no such weights file")
     if not js.exists(): raise FileNotFoundError(f"{js}: the configuration file that goes with {fname.name} is missing")
     meta = json.loads(js.read_text())
-    gen = generator(meta['config'], n_out=meta.get('n_out', 3), width=meta['width'], bn_first=meta.get('bn_first', False), init=False)
+    extra = {'temperature': meta['temperature']} if 'temperature' in meta else {}   # the classification model's decoding
+    gen = generator(meta['config'], n_out=meta.get('n_out', 3), width=meta['width'], bn_first=meta.get('bn_first', False), init=False, **extra)
     try: sd = load_file(str(fname))
     except (SafetensorError, OSError, ValueError) as e: raise ValueError(f"{fname}: not a valid safetensors file ({e})") from None
     try: gen.load_state_dict({k: v.float() if v.is_floating_point() else v for k,v in sd.items()})

@@ -136,7 +136,10 @@ class Lite0UNet(nn.Module):
         self.final = nn.Sequential(up_conv(ni + 1, ni), nn.Conv2d(ni, n_out, 1))
         self.stride,self.n_in,self.n_out = 32,1,n_out
 
-    def forward(self, x:Tensor)->Tensor:
+    def forward(self, x:Tensor)->Tensor: return torch.tanh(self.raw(x))
+
+    def raw(self, x:Tensor)->Tensor:
+        "The final conv's output, before the activation"
         check_size(x, self.stride, 'generator', 1)
         g = (L_to_gray(x) - 0.5)/0.5   # the gray image, scaled as the ImageNet weights expect, in all three channels
         fs = self.encoder.features(g.expand(-1, 3, -1, -1))
@@ -144,7 +147,7 @@ class Lite0UNet(nn.Module):
         for s,up in zip(self.skip_stages, self.ups):
             y = up(torch.cat([F.interpolate(y, size=fs[s].shape[-2:], mode='bilinear', align_corners=False), fs[s]], 1))
         y = F.interpolate(y, size=x.shape[-2:], mode='bilinear', align_corners=False)
-        return torch.tanh(self.final(torch.cat([y, x.to(y.dtype)], 1)))
+        return self.final(torch.cat([y, x.to(y.dtype)], 1))
 
 # %% ../nbs/07_pretrained.ipynb #97b2972e
 def lite0_splitter(m:Lite0UNet)->list:

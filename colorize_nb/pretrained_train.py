@@ -11,9 +11,8 @@ __all__ = ['photo_archives', 'lite0_learner', 'photo_split', 'photo_dls', 'mean_
 import numpy as np, torch
 from PIL import Image
 from fastai.vision.all import (DataBlock, IndexSplitter, RandomResizedCrop, FlipItem, Learner, Adam, L, get_image_files)
-from fastai.callback.fp16 import AMPMode
 from .data import GrayBlock, LabBlock, OpenOnce
-from .baseline import l1_loss, DeviceMixedPrecision
+from .baseline import l1_loss, learner_cbs, with_meta
 from .metrics import color_metric_list
 from .pretrained import *
 
@@ -27,12 +26,9 @@ def lite0_learner(dls, # `DataLoaders` in ab mode (`photo_dls`)
                   loss_func=l1_loss, metrics=None, cbs=None, **kwargs)->Learner:
     "A fastai `Learner` for `Lite0UNet` (L1 on ab), split into encoder and decoder for `freeze` and discriminative lrs"
     gen = gen if gen is not None else Lite0UNet(n_out=2, pretrained=pretrained)
-    cbs = list(cbs or []) + ([DeviceMixedPrecision(AMPMode.BF16)] if bf16 else [])
-    learn = Learner(dls, gen, loss_func=loss_func, opt_func=Adam, lr=lr, splitter=lite0_splitter, cbs=cbs,
+    learn = Learner(dls, gen, loss_func=loss_func, opt_func=Adam, lr=lr, splitter=lite0_splitter, cbs=learner_cbs(cbs, bf16),
                     metrics=metrics if metrics is not None else color_metric_list(), **kwargs)
-    if channels_last: learn.model.to(memory_format=torch.channels_last)
-    learn.colorize_meta = dict(config='lite0', width=1., mode='ab')
-    return learn
+    return with_meta(learn, channels_last, config='lite0', width=1., mode='ab')
 
 # %% ../nbs/07a_pretrained_train.ipynb #6de3cd1d
 photo_archives = ('photos256.tar', 'scenes224.tar')

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np, torch
 from fastai.callback.core import Callback
 from colorize_nb.pretrained_train import photo_split, photo_dls, lite0_learner, photo_archives
+from colorize_nb.classes import class_learner
 from colorize_nb.gan import gan_learner
 from colorize_nb.models import discriminator
 from colorize_nb.data import extract_archive
@@ -23,6 +24,7 @@ phase_cfg = {  # size, batch size, lr (decoder; the encoder gets lr/10 once unfr
     'unfrozen': dict(size=128, bs=32, lr=1e-3),
     'r224':     dict(size=224, bs=16, lr=3e-4),
     'gan':      dict(size=128, bs=32, lr=5e-5),
+    'classes':  dict(size=128, bs=32, lr=5e-4),
 }
 
 def _plain(o):
@@ -59,10 +61,16 @@ def _lite0_lazy():
     return mean_ab_files, tinted, evaluate_colorizer, colorize, sha256_file, save_generator, Lite0UNet
 
 def save_epoch(work:Path, name:str, out:Path, meta:dict, render_size:int=256)->Path:
-    "Epoch `name`'s generator as fp16 safetensors + JSON at `out`, loadable by `colorize`"
+    "Epoch `name`'s generator as fp16 safetensors + JSON at `out`, loadable by `colorize`; 'classes_3@0.5' sets the temperature"
     *_, save_generator, Lite0UNet = _lite0_lazy()
-    g = Lite0UNet(); g.load_state_dict(torch.load(work/f'{name}.pth', weights_only=True))
-    return save_generator(g, out, dict(config='lite0', width=1., mode='ab', size=128, render_size=render_size, keep_aspect=True, **meta),
+    name,_,T = name.partition('@')
+    sd = torch.load(work/f'{name}.pth', weights_only=True)
+    if 'bins' in sd:   # the classification model of lesson 07b
+        from colorize_nb.classes import Lite0ClassUNet
+        g = Lite0ClassUNet(temperature=float(T or 0.38)); cfg = dict(config='lite0-classes', temperature=g.temperature)
+    else: g = Lite0UNet(); cfg = dict(config='lite0')
+    g.load_state_dict(sd)
+    return save_generator(g, out, dict(**cfg, width=1., mode='ab', size=128, render_size=render_size, keep_aspect=True, **meta),
                           dtype=torch.float16)
 
 def baselines(trn, photos)->tuple:
@@ -80,12 +88,12 @@ def select(work:Path, data, names, render_size:int=256, n_select:int=200, record
     sel = val[::max(1, len(val)//n_select)]
     scores = {}
     for nm in names:
-        fn = save_epoch(work, nm, work/'export'/nm, {}, render_size)
+        fn = save_epoch(work, nm, work/'export'/nm.replace('@', '_T').replace('.', 'p'), {}, render_size)
         scores[nm] = evaluate_colorizer(sel, lambda im: colorize(im, model=fn, device='cpu'))
         print(nm, _r(scores[nm]), flush=True)
     base,_ = baselines(trn, sel)
     print('baselines', {k: _r(r) for k,r in base.items()}, flush=True)
-    js = root/'colorize_nb'/'weights'/'photos-lite0.json'
+    js = root/'colorize_nb'/'weights'/f'{record}.json' if record else None
     if record and js.exists():   # keep the selection's figures with the shipped model
         meta = json.loads(js.read_text())
         meta['selection'] = dict(photos=len(sel), render_size=render_size, epochs=scores, baselines=base,
@@ -132,12 +140,13 @@ def main():
     ap.add_argument('--resume', action='store_true')
     ap.add_argument('--n-items', type=int, default=None, help='use only this many training images (smoke test)')
     ap.add_argument('--seed', type=int, default=0)
-    ap.add_argument('--select', nargs='+', help='score these epochs (e.g. unfrozen_9 gan_2) on held-out photos and stop')
-    ap.add_argument('--record', action='store_true', help="with --select: store the scores in photos-lite0's JSON")
+    ap.add_argument('--select', nargs='+', help='score these epochs (e.g. unfrozen_9 gan_2 classes_3@0.5) on held-out photos and stop')
+    ap.add_argument('--record', nargs='?', const='photos-lite0', default=None, help="with --select: store the scores in this shipped model's JSON (default photos-lite0)")
     ap.add_argument('--export', help='export this epoch (e.g. gan_2) as colorize_nb/weights/photos-lite0 and stop')
     ap.add_argument('--render-size', type=int, default=256)
     ap.add_argument('--lam', type=float, default=100., help="weight of the L1 term in the GAN phase (equation 7; the paper's 100)")
     ap.add_argument('--out', default=str(root/'colorize_nb'/'weights'/'photos-lite0'), help='where --export writes the model')
+    ap.add_argument('--init', help="start from this generator weights file (e.g. .cache/lite0/r224_0.pth); the classes head is new")
     ap.add_argument('--n-eval', type=int, default=None, help='score the export on this many held-out photos (default: all)')
     a = ap.parse_args()
     work = Path(a.work); work.mkdir(parents=True, exist_ok=True)
@@ -155,7 +164,9 @@ def main():
         c = phase_cfg[ph]
         dls = photo_dls(trn, val, size=c['size'], bs=c['bs'], num_workers=1)
         cb = Checkpoint(work, ph, t0)
-        if ph == 'gan':
+        if ph == 'classes':
+            learn = class_learner(dls, trn, gen=gen, init=torch.load(a.init, weights_only=True) if gen is None else None, cbs=[cb])
+        elif ph == 'gan':
             g = gen if gen is not None else lite0_learner(dls).model
             learn = gan_learner(dls, gen=g, crit=discriminator('places', n_out=2, width=0.5), mode='ab', config='lite0',
                                 decay=None, channels_last=True, crit_lr_mult=4., lam=a.lam, cbs=[cb])
