@@ -68,7 +68,8 @@ def check_wheel(whl, files):
     for lf in lfs:
         if not any(n in (f'{di}/licenses/{lf}', f'{di}/{lf}') for n in names): problems.append(f'License-File {lf} is not in the wheel')
     eps = z.read(f'{di}/entry_points.txt').decode() if f'{di}/entry_points.txt' in names else ''
-    if 'colorize-nb =' not in eps: problems.append('no colorize-nb console script in entry_points.txt')
+    for script in ('colorize-nb', 'colorize-nb-demo', 'colorize-nb-app', 'colorize-nb-train'):
+        if f'{script} =' not in eps: problems.append(f'no {script} console script in entry_points.txt')
     # contents: every weight and sample of the source, each .safetensors with its .json, nothing else but the package
     wnames = {n for n in names if not n.startswith(di + '/')}
     shipped = [f for f in files if f.startswith((f'{pkg}/weights/', f'{pkg}/samples/'))]
@@ -159,6 +160,8 @@ def install_and_run(whl, tmp, reqs):
         if hi == 0: problems.append(f'{res[0].name} has no colour at all')
         print(f'colorize-nb {src.name} ({a.size[0]}x{a.size[1]}) -> {res[0].name} ({b.size[0]}x{b.size[1]}, {b.mode}, '
               f'saturation up to {hi}) in {secs:.0f} s; package from {Path(info["file"]).parent}', flush=True)
+    rc,out = sh(venv/'bin'/'colorize-nb-train', '--help', cwd=work, env=env)   # the training command imports from that install
+    if rc or '--resume' not in out: problems.append(f'colorize-nb-train --help failed (exit {rc}):\n{out[-2000:]}')
     return problems
 
 def main(keep=False):
