@@ -3,6 +3,8 @@
     python tools/train_pretrained.py [--phases frozen:1 unfrozen:6 r224:1 gan:3] [--lam 30] [--resume] [--work .cache/lite0]
     python tools/train_pretrained.py --select unfrozen_5 r224_0 gan_0 gan_1 gan_2 [--record]
     python tools/train_pretrained.py --export r224_0
+    python tools/train_pretrained.py --phases classes:4 --init .cache/lite0/r224_0.pth --work .cache/lite0_cls   # lesson 07b
+    python tools/train_pretrained.py --work .cache/lite0_cls --select classes_0@0.38 classes_3@0.7   # epoch@temperature
 
 Phases run in order; each epoch ends with a checkpoint (model, optimizer, phase, epoch; `weights_only=True`) in
 `--work`, the generator's weights of that epoch, and a line in `--work`/log.jsonl. `--resume` continues from the last
