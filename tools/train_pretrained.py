@@ -16,6 +16,7 @@ import numpy as np, torch
 from fastai.callback.core import Callback
 from colorize_nb.pretrained_train import photo_split, photo_dls, lite0_learner, photo_archives
 from colorize_nb.classes import class_learner
+from colorize_nb.train import _plain   # L and NumPy scalars as plain Python, for weights_only checkpoints
 from colorize_nb.gan import gan_learner
 from colorize_nb.models import discriminator
 from colorize_nb.data import extract_archive
@@ -28,13 +29,6 @@ phase_cfg = {  # size, batch size, lr (decoder; the encoder gets lr/10 once unfr
     'gan':      dict(size=128, bs=32, lr=5e-5),
     'classes':  dict(size=128, bs=32, lr=5e-4),
 }
-
-def _plain(o):
-    "fastcore `L`s as lists, so the checkpoint loads with `weights_only=True`"
-    if isinstance(o, dict): return {k: _plain(v) for k,v in o.items()}
-    if isinstance(o, (list, tuple)) or type(o).__name__ == 'L': return [_plain(v) for v in o]
-    if isinstance(o, np.generic): return o.item()   # fastai's schedules leave numpy floats in the hypers
-    return o
 
 def photo_folders(data): return [extract_archive(Path(data)/n) for n in photo_archives]
 
