@@ -89,7 +89,7 @@ def _log_row(self:TrainState, vals:dict):
 def after_epoch(self:TrainState):
     if self.epoch < self.start: return   # skipped while resuming
     vals = dict(zip(self.recorder.metric_names[1:-1], map(float, self.recorder.values[-1])))
-    gen = getattr(self.model, 'gen', self.model)
+    gen = getattr(self.model, 'eval_gen', self.model)   # a GAN's generator, or its average
     if self.monitor not in vals: raise ValueError(f"monitor {self.monitor!r} is not logged; choose one of {list(vals)}")
     if self.track and self._is_better(vals[self.monitor]):
         self.best = dict(value=vals[self.monitor], phase=self.phase, epoch=self.epoch, metrics=vals)
@@ -159,7 +159,7 @@ def phase_learner(phase:str, dls, gen, a, trn=None, cbs=None)->tuple:
         return learn, 'fit', a.lr or 2e-4
     if phase == 'gan':
         sw = dict(lam=a.lam, real_label=a.real_label, gen_loss=a.gen_loss, g_steps=a.g_steps, crit_lr_mult=a.crit_lr_mult,
-                  bn_eval=a.bn_eval, crit_loss_scale=a.crit_loss_scale)
+                  bn_eval=a.bn_eval, crit_loss_scale=a.crit_loss_scale, ema=a.ema or None, crit_sn=a.spectral)
         learn = gan_learner(dls, gen=gen, mode=a.mode, config=a.config, width=a.width, decay=a.decay, plateau=a.plateau, **sw, **kw)
         return learn, 'fit', a.lr or 2e-4
     if phase == 'classes':
@@ -173,7 +173,9 @@ def phase_learner(phase:str, dls, gen, a, trn=None, cbs=None)->tuple:
     learn.unfreeze(); return learn, 'one_cycle', slice((a.lr or 1e-3)/10, a.lr or 1e-3)
 
 # %% ../nbs/07c_train.ipynb #ca3e14db
-_same_args = ('data', 'model', 'mode', 'config', 'width', 'size', 'bs', 'epochs', 'pretrain', 'frozen', 'seed', 'n_items', 'valid_pct', 'no_check')
+_same_args = ('data', 'model', 'mode', 'config', 'width', 'size', 'bs', 'epochs', 'pretrain', 'frozen', 'seed', 'n_items', 'valid_pct', 'no_check',
+              'ema', 'spectral')
+_added_later = dict(ema=0., spectral=False)   # settings that runs started before they existed did not write
 
 def load_checkpoint(work:Path, args:dict=None)->dict:
     "The checkpoint in `work`, checked against the run's `args`; `ValueError` or `FileNotFoundError` with one clear line"
@@ -186,6 +188,7 @@ def load_checkpoint(work:Path, args:dict=None)->dict:
     js = Path(work)/'args.json'
     if args is not None and js.exists():
         old = json.loads(js.read_text())
+        old = {**_added_later, **old}
         diff = [k for k in _same_args if old.get(k) != args.get(k)]
         if diff: raise ValueError(f"{fn}: written by a run with other settings ({', '.join(f'{k}={old.get(k)!r}' for k in diff)}); resume with the same ones")
     return ck
@@ -241,7 +244,7 @@ def train(a)->Path:
 # %% ../nbs/07c_train.ipynb #dc1e6bff
 def export_best(work:Path, a, learn, best:dict, seconds:float)->Path:
     "Write the best epoch's generator (fp16 safetensors + JSON) where `load_model` and `colorize` read it"
-    gen = getattr(learn.model, 'gen', learn.model)
+    gen = getattr(learn.model, 'eval_gen', learn.model)
     gen.load_state_dict(torch.load(work/'best.pth', weights_only=True))
     out = Path(a.export) if a.export else work/'model'
     meta = dict(name=out.stem, kind=a.model, training_data=str(a.data), kept_epoch=f"{best['phase']}_{best['epoch']}",
@@ -274,6 +277,8 @@ def main(data:str, # 'cifar10', 'photos', or a folder or archive of images (Plac
          crit_lr_mult:float=1., # gan: discriminator lr / generator lr
          bn_eval:str='running', # gan: BN statistics at validation, 'running' or 'batch'
          crit_loss_scale:float=1., # gan: scale of the discriminator loss
+         ema:float=0., # gan: decay of an average of the generator's weights, validated and exported (e.g. 0.999; 0: none)
+         spectral:bool=False, # gan: spectral normalisation on the discriminator's convolutions
          init:str=None, # lite0-classes: the L1 model to start from (.pth or .safetensors)
          monitor:str='mae', # metric that picks the exported epoch (mae, valid_loss, psnr, acc2, acc5, dcf)
          fp32:bool=False, # no bf16 autocast
