@@ -53,7 +53,7 @@ def gan_splitter(m:GANModel)->list:
     "Two parameter groups: the discriminator's, then the generator's (last, so fastai's lr schedules read it)"
     return [list(m.crit.parameters()), list(m.gen.parameters())]
 
-# %% ../nbs/05_gan.ipynb #f086b274
+# %% ../nbs/05_gan.ipynb #770d2af3
 @patch
 @torch.no_grad()
 def update_ema(self:GANModel):
@@ -189,7 +189,7 @@ def split_trainer_kwargs(kwargs:dict)->tuple:
     targs = inspect.signature(GANTrainer.__init__).parameters
     return GANTrainer(**{k: v for k,v in kwargs.items() if k in targs}), {k: v for k,v in kwargs.items() if k not in targs}
 
-# %% ../nbs/05_gan.ipynb #b2345c94
+# %% ../nbs/05_gan.ipynb #a702c89a
 def spectral_norm_(m:nn.Module)->nn.Module:
     "Spectral normalisation on every convolution of `m`, in place"
     for o in m.modules():

@@ -37,10 +37,11 @@ def model_info(name:str)->dict:
 
 # %% ../nbs/06_inference.ipynb #e0041234
 def _scores(name:str)->dict:
-    "A shipped model's validation metrics beside the trivial baselines' on the same split"
+    "A shipped model's validation metrics beside the trivial baselines' on the same split, with its width, epochs and training time"
     i = model_info(name)
     b = i.get('baselines', {})
-    return dict(name=name, kind=i.get('kind'), split=i.get('metrics_of'), metrics=i['metrics'],
+    return dict(name=name, kind=i.get('kind'), width=i.get('width'), epochs=i.get('epochs'), epochs_run=i.get('epochs_run', i.get('epochs')),
+                kept_epoch=i.get('kept_epoch'), train_minutes=i.get('train_minutes'), split=i.get('metrics_of'), metrics=i['metrics'],
                 no_colour=b.get('gray'), constant_tint=b.get('tint'))
 
 def list_models(details:bool=False)->list:

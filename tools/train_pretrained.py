@@ -16,7 +16,7 @@ import numpy as np, torch
 from fastai.callback.core import Callback
 from colorize_nb.pretrained_train import photo_split, photo_dls, lite0_learner, photo_archives
 from colorize_nb.classes import class_learner
-from colorize_nb.train import _plain   # L and NumPy scalars as plain Python, for weights_only checkpoints
+from colorize_nb.train import _plain, kept_epochs   # _plain: L and NumPy scalars as plain Python, for weights_only checkpoints
 from colorize_nb.gan import gan_learner
 from colorize_nb.models import discriminator
 from colorize_nb.data import extract_archive
@@ -75,6 +75,10 @@ def baselines(trn, photos)->tuple:
     ab = mean_ab_files(trn[::10])
     return {'gray': evaluate_colorizer(photos, tinted), 'tint': evaluate_colorizer(photos, lambda im: tinted(im, ab))}, ab
 
+def _phase_epoch(name:str)->tuple:
+    "'r224_0' -> ('r224', 0)"
+    ph,_,i = name.rpartition('_'); return ph, int(i)
+
 def _r(d): return {k: round(v, 2) for k,v in d.items()}
 
 def select(work:Path, data, names, render_size:int=256, n_select:int=200, record:bool=False)->dict:
@@ -117,7 +121,8 @@ def write_model(work:Path, data, name:str, out:Path, render_size:int=256, compar
     fn = save_epoch(work, name, out, dict(name=out.stem,
         kind='U-Net with an ImageNet-pretrained EfficientNet-Lite0 encoder (L1 on ab' + (', then equations 5-8)' if 'gan' in name else ')'),
         training_data='photos256 + scenes224 (8,001 photos), a seeded 10% of each held out (photo_split); random resized 128 px crops, then 224 px',
-        kept_epoch=name, epochs_by_phase=phases, epochs=sum(phases.values()), history=hist, bn_eval='running',
+        kept_epoch=name, epochs_by_phase=phases, epochs=kept_epochs(list(phases.items()), *_phase_epoch(name)),
+        epochs_run=sum(phases.values()), history=hist, bn_eval='running',
         train_minutes=_minutes(log), torch=torch.__version__), render_size)
     m = evaluate_colorizer(val, lambda im: colorize(im, model=fn, device='cpu'))
     base,ab = baselines(trn, val)
