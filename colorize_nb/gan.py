@@ -41,6 +41,7 @@ class GANModel(nn.Module):
         super().__init__()
         self.gen,self.crit,self.cached,self.ema_decay = gen,crit,None,ema
         self.ema = copy.deepcopy(gen).requires_grad_(False) if ema else None
+        if ema: self.register_buffer('ema_steps', torch.zeros((), dtype=torch.long))   # saved with the model, so a resumed run goes on counting
     @property
     def eval_gen(self)->nn.Module: return self.gen if self.ema is None else self.ema
     def forward(self, x:Tensor)->Tensor:
@@ -59,7 +60,9 @@ def gan_splitter(m:GANModel)->list:
 def update_ema(self:GANModel):
     "Move the average generator `ema` towards `gen` (no-op without one)"
     if self.ema is None: return
-    for e,p in zip(self.ema.parameters(), self.gen.parameters()): e.lerp_(p.detach(), 1 - self.ema_decay)
+    n = self.ema_steps.item(); self.ema_steps += 1
+    d = min(self.ema_decay, (1 + n)/(10 + n))
+    for e,p in zip(self.ema.parameters(), self.gen.parameters()): e.lerp_(p.detach(), 1 - d)
     for e,b in zip(self.ema.buffers(), self.gen.buffers()): e.copy_(b)
 
 # %% ../nbs/05_gan.ipynb #949fd0b0

@@ -140,7 +140,7 @@ def phase_plan(model:str, epochs:int, pretrain:int=0, frozen:int=1)->list:
             'lite0': [('frozen', frozen), ('unfrozen', epochs)], 'lite0-classes': [('classes', epochs)]}[model]
     return [(p,n) for p,n in plan if n > 0]
 
-# %% ../nbs/07c_train.ipynb #163767cc
+# %% ../nbs/07c_train.ipynb #e615b9b1
 def kept_epochs(plan:list, phase:str, epoch:int)->int:
     "Epochs of training behind epoch `epoch` (from 0) of phase `phase` in `plan` ([(phase, epochs)])"
     names = [p for p,_ in plan]
@@ -222,6 +222,8 @@ def train(a)->Path:
     set_seed(a.seed)
     plan = phase_plan(a.model, a.epochs, a.pretrain, a.frozen)
     if ck: trim_log(work/'log.csv', [p for p,_ in plan], ck['phase'], ck['epoch'])
+    if a.finish and ck['phase'] != len(plan) - 1:
+        raise ValueError(f"{work/'ckpt.pth'}: the run stopped in phase {ck['phase_name']}, before its last phase ({plan[-1][0]}); nothing to export yet")
     source = data_source(a.data)
     gen,t0 = None,time.time()
     if a.distributed: import fastai.distributed   # adds Learner.distrib_ctx
@@ -241,16 +243,17 @@ def train(a)->Path:
             learn.opt.load_state_dict(ck['opt'])
             if kind == 'fit': lr = ck['lr'][-1]
         print(f"phase {ph}: epochs {start}..{n-1} of {n}, lr {lr}", flush=True)
-        if start < n:
+        if start < n and not a.finish:
             with learn.distrib_ctx() if a.distributed else _nullctx():
                 learn.fit_one_cycle(n, lr, start_epoch=start) if kind == 'one_cycle' else learn.fit(n, lr=lr, start_epoch=start)
         gen = getattr(learn.model, 'gen', learn.model)
     learn.remove_cb(cb)   # validation inside the export would otherwise count as an epoch
-    return export_best(work, a, learn, cb.best, time.time() - t0)
+    done = kept_epochs(plan, ck['phase_name'], ck['epoch']) if a.finish else sum(n for _,n in plan)
+    return export_best(work, a, learn, cb.best, time.time() - t0, epochs_run=done)
 
 # %% ../nbs/07c_train.ipynb #dc1e6bff
-def export_best(work:Path, a, learn, best:dict, seconds:float)->Path:
-    "Write the best epoch's generator (fp16 safetensors + JSON) where `load_model` and `colorize` read it"
+def export_best(work:Path, a, learn, best:dict, seconds:float, epochs_run:int=None)->Path:
+    "Write the best epoch's generator (fp16 safetensors + JSON) where `load_model` and `colorize` read it; `epochs_run`: the epochs the run trained"
     gen = getattr(learn.model, 'eval_gen', learn.model)
     gen.load_state_dict(torch.load(work/'best.pth', weights_only=True))
     out = Path(a.export) if a.export else work/'model'
@@ -260,7 +263,7 @@ def export_best(work:Path, a, learn, best:dict, seconds:float)->Path:
     if a.model.startswith('lite0'): meta.update(render_size=256, keep_aspect=True)
     plan = phase_plan(a.model, a.epochs, a.pretrain, a.frozen)
     return export_generator(learn, out, dtype=torch.float16, epochs=kept_epochs(plan, best['phase'], best['epoch']),
-                            epochs_run=sum(n for _,n in plan), epochs_by_phase=dict(plan), **learn.colorize_meta, **meta)
+                            epochs_run=epochs_run or sum(n for _,n in plan), epochs_by_phase=dict(plan), **learn.colorize_meta, **meta)
 
 # %% ../nbs/07c_train.ipynb #ea06ba8d
 @call_parse
@@ -299,12 +302,14 @@ def main(data:str, # 'cifar10', 'photos', or a folder or archive of images (Plac
          device:str=None, # e.g. cuda:0 (default: fastai's choice)
          distributed:bool=False, # wrap the fit in learn.distrib_ctx() (launch with `accelerate launch`)
          resume:bool=False, # continue the run in `out` from its last checkpoint
+         finish:bool=False, # export the best epoch of the stopped run in `out` as it is, without training more
          export:str=None): # where to write the exported model (default: OUT/model.safetensors)
     "Train a colorizer with a checkpoint every epoch; `--resume` continues a stopped run; the best epoch is exported"
     from types import SimpleNamespace
     a = SimpleNamespace(**{k: v for k,v in locals().items() if k != 'SimpleNamespace'})
     a.mode = a.mode or ('ab' if model.startswith('lite0') else 'paper')
     a.decay = None if decay == 'none' else decay
+    a.resume = resume or finish
     try:
         if a.mode not in ('paper', 'ab'): raise ValueError(f"--mode must be 'paper' or 'ab'; got {mode!r}")
         if model.startswith('lite0') and a.mode != 'ab': raise ValueError(f"--model {model} predicts ab: use --mode ab")
