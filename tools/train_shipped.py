@@ -1,11 +1,13 @@
 """Train the models that ship inside colorize_nb (colorize_nb/weights/<name>.safetensors + .json).
 
     python tools/train_shipped.py cifar10-unet cifar10-gan photos-gan [--scale 1.0]
+    python tools/train_shipped.py cifar10-gan --finish --run .cache/runs/cifar10-gan-ab-ema   # ship a long run stopped early
 
 Data: ../shared/data (CIFAR-10 training archive, seeded 90/10 split; the photo set, seeded 90/10 split).
 Each recipe is a `colorize-nb-train` command (lesson 07c: checkpoints every epoch, `--resume`, the best epoch
-exported); GANs pretrain the generator with L1, then a short GAN phase, keeping the GAN epoch with the best
-validation MAE. The exported fp16 weights are then evaluated with running and
+exported); GANs pretrain the generator with L1, then a GAN phase, keeping the GAN epoch with the best
+validation MAE. The CIFAR-10 GAN's recipe is tutorial 10's long run (ab mode, the repository's 2 G steps and D lr / 10,
+the generator's weight average, spectral norm in D; 200 epochs planned), shipped with `--finish` from where it stopped. The exported fp16 weights are then evaluated with running and
 with batch BN statistics, and the better MAE sets `bn_eval` for inference (`--evaluate` redoes only this step).
 `--scale` multiplies every epoch count and `--n-items` takes a subset (smoke tests)."""
 import argparse, csv, hashlib, json, subprocess, sys
@@ -22,7 +24,8 @@ work = root/'.cache'/'train'
 
 recipes = {   # arguments of `colorize-nb-train` (lesson 07c) for each shipped model
     'cifar10-unet': ['cifar10', '--model', 'unet', '--width', '0.5', '--epochs', '6', '--monitor', 'valid_loss'],
-    'cifar10-gan':  ['cifar10', '--model', 'gan', '--width', '0.5', '--pretrain', '3', '--epochs', '4', '--monitor', 'mae'],
+    'cifar10-gan':  ['cifar10', '--model', 'gan', '--mode', 'ab', '--width', '0.5', '--pretrain', '3', '--epochs', '200', '--plateau', '5',
+                     '--g-steps', '2', '--crit-lr-mult', '0.1', '--ema', '0.999', '--spectral', '--channels-last', '--monitor', 'mae'],
     'photos-gan':   ['photos256', '--model', 'gan', '--mode', 'ab', '--config', 'places', '--width', '0.5', '--size', '128',
                      '--bs', '16', '--pretrain', '10', '--epochs', '6', '--monitor', 'mae'],
 }
@@ -73,22 +76,30 @@ def baselines(name):
     js.write_text(json.dumps(meta, indent=1))
     print(name, {k: {m: round(v, 2) for m,v in r.items()} for k,r in meta['baselines'].items()}, flush=True)
 
-def train(name, scale=1., n_items=None, resume=False):
-    "Run `colorize-nb-train` with the recipe `name` in .cache/train/<name>, then ship its export with the run's history"
+def _kind(args)->str:
+    "The model's description: the recipe's model, with the switches beyond the paper that it uses"
+    extras = [t for k,t in [('--g-steps', 'the repository\'s 2 G steps and D lr / 10'), ('--ema', 'generator weight average'),
+                            ('--spectral', 'spectral norm in D')] if k in args]
+    k = kinds[_arg(args, '--model')]
+    return k[:-1] + '; ' + ', '.join(extras) + ')' if extras else k
+
+def train(name, scale=1., n_items=None, resume=False, finish=False, run=None):
+    "Run `colorize-nb-train` with the recipe `name` in `run` (default .cache/train/<name>), then ship its export with the run's history"
     args = list(recipes[name])
+    run = Path(run) if run else work/name
     for k in ('--epochs', '--pretrain'):
         if k in args: args[args.index(k) + 1] = str(max(1, round(int(_arg(args, k))*scale)))
     if args[0] == 'photos256': args[0] = str(extract_archive(data/'photos256.tar')/'photos_train_256')
-    cmd = [sys.executable, '-m', 'colorize_nb.train', *args, str(work/name), '--export', str(out_dir/name)] + \
-          (['--n-items', str(n_items)] if n_items else []) + (['--resume'] if resume else [])
+    cmd = [sys.executable, '-m', 'colorize_nb.train', *args, str(run), '--export', str(out_dir/name)] + \
+          (['--n-items', str(n_items)] if n_items else []) + (['--resume'] if resume else []) + (['--finish'] if finish else [])
     print(' '.join(cmd), flush=True)
     subprocess.run(cmd, check=True, cwd=root)   # the shared data is found from the repository root
-    log = list(csv.DictReader(open(work/name/'log.csv')))
+    log = list(csv.DictReader(open(run/'log.csv')))
     hist = {}
     for r in log: hist.setdefault(r['phase'], []).append({k: float(v) for k,v in r.items() if k != 'phase'})
     js = (out_dir/name).with_suffix('.json')
     meta = json.loads(js.read_text())
-    meta.update(name=name, kind=kinds[_arg(args, '--model')], training_data=data_desc[recipes[name][0]], history=hist,
+    meta.update(name=name, kind=_kind(args), training_data=data_desc[recipes[name][0]], history=hist,
                 epochs_by_phase={ph: len(v) for ph,v in hist.items()}, train_minutes=max(float(r['minutes']) for r in log))
     js.write_text(json.dumps(meta, indent=1))
     evaluate(name)
@@ -98,8 +109,10 @@ if __name__ == '__main__':
     ap.add_argument('--n-items', type=int, default=None, help='a seeded subset of the data (smoke tests)')
     ap.add_argument('--out', default=str(out_dir))
     ap.add_argument('--resume', action='store_true', help="continue the recipe's stopped run from its last checkpoint")
+    ap.add_argument('--finish', action='store_true', help="ship the best epoch of the recipe's stopped run, without training more")
+    ap.add_argument('--run', default=None, help='the run folder (default: .cache/train/<name>)')
     ap.add_argument('--evaluate', action='store_true', help='only (re)evaluate the exported weights and update their JSON')
     ap.add_argument('--baselines', action='store_true', help='only compute the trivial baselines on the split and add them to the JSON')
     a = ap.parse_args()
     out_dir = Path(a.out)
-    for n in a.names: baselines(n) if a.baselines else evaluate(n) if a.evaluate else train(n, a.scale, a.n_items, a.resume)
+    for n in a.names: baselines(n) if a.baselines else evaluate(n) if a.evaluate else train(n, a.scale, a.n_items, a.resume, a.finish, a.run)
