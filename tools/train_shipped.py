@@ -6,9 +6,10 @@
 Data: ../shared/data (CIFAR-10 training archive, seeded 90/10 split; the photo set, seeded 90/10 split).
 Each recipe is a `colorize-nb-train` command (lesson 07c: checkpoints every epoch, `--resume`, the best epoch
 exported); GANs pretrain the generator with L1, then a GAN phase, keeping the GAN epoch with the best
-validation MAE. The CIFAR-10 GAN's recipe is tutorial 10's long run (ab mode, the repository's 2 G steps and D lr / 10,
-the generator's weight average, spectral norm in D; 200 epochs planned), shipped with `--finish` from where it stopped. The exported fp16 weights are then evaluated with running and
-with batch BN statistics, and the better MAE sets `bn_eval` for inference (`--evaluate` redoes only this step).
+validation MAE. The CIFAR-10 GAN's recipe is tutorial 10's long run (ab mode, the repository's 2 G steps and
+D lr / 10, the generator's weight average, spectral norm in D; 200 epochs planned), shipped with `--finish` from
+where it stopped. The exported fp16 weights are then evaluated with running and with batch BN statistics, and the
+better MAE sets `bn_eval` for inference (`--evaluate` redoes only this step).
 `--scale` multiplies every epoch count and `--n-items` takes a subset (smoke tests)."""
 import argparse, csv, hashlib, json, subprocess, sys
 from pathlib import Path
