@@ -96,7 +96,7 @@ def valid_metrics(learn:Learner)->dict:
 
 def export_generator(learn:Learner, fname, dtype=None, epochs:int=None, **meta)->Path:
     "Save `learn.model` (a GAN's `eval_gen`: its generator, or the generator's average) as safetensors + JSON with its configuration, epochs and validation metrics"
-    gen = learn.model.eval_gen if hasattr(learn.model, 'eval_gen') else learn.model
+    gen = getattr(learn.model, 'eval_gen', learn.model)
     x = learn.dls.one_batch()[0]
     meta = {**getattr(learn, 'colorize_meta', {}), 'size': x.shape[-1], 'epochs': epochs if epochs is not None else getattr(learn, 'n_epoch', 0),
             'metrics': valid_metrics(learn), **meta}

@@ -79,8 +79,8 @@ def baselines(name):
 
 def _kind(args)->str:
     "The model's description: the recipe's model, with the switches beyond the paper that it uses"
-    extras = [t for k,t in [('--g-steps', 'the repository\'s 2 G steps and D lr / 10'), ('--ema', 'generator weight average'),
-                            ('--spectral', 'spectral norm in D')] if k in args]
+    extras = [t for k,t in [('--g-steps', f"{_arg(args, '--g-steps')} G steps per D step"), ('--crit-lr-mult', f"D lr x {_arg(args, '--crit-lr-mult')}"),
+                            ('--ema', f"generator weight average {_arg(args, '--ema')}"), ('--spectral', 'spectral norm in D')] if k in args]
     k = kinds[_arg(args, '--model')]
     return k[:-1] + '; ' + ', '.join(extras) + ')' if extras else k
 
