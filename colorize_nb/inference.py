@@ -10,7 +10,7 @@ __all__ = ['weights_dir', 'default_model', 'remote_models', 'max_pixels', 'max_a
            'work_size', 'free_memory', 'memory_needed', 'check_memory', 'colorize', 'colorize_batch', 'download']
 
 # %% ../nbs/06_inference.ipynb #cfde96ef
-import hashlib, json, os, shutil, tempfile, urllib.request, warnings
+import hashlib, json, os, shutil, tempfile, threading, urllib.request, warnings
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import lru_cache, partial
@@ -220,11 +220,11 @@ def _axis(n_in:int, n_out:int)->tuple:
     i0 = np.minimum(src.astype(np.int64), n_in - 1)
     return i0, np.minimum(i0 + 1, n_in - 1), (src - i0).astype(np.float32)
 
-def lab_to_rgb8(L:Tensor, ab:Tensor)->np.ndarray:
-    "8-bit RGB array (H, W, 3) from L (H, W) and ab (2, h, w) in Lab units, ab resampled bilinearly to (H, W) on the fly"
+def lab_to_rgb8(L:Tensor, ab:Tensor, out:np.ndarray=None)->np.ndarray:
+    "8-bit RGB array (H, W, 3) from L (H, W) and ab (2, h, w) in Lab units, ab resampled bilinearly to (H, W) on the fly; into `out` if given"
     (H,W),(h,w) = L.shape,ab.shape[-2:]
     ab = ab.float().contiguous().numpy()
-    out = np.empty((H, W, 3), np.uint8)
+    if out is None: out = np.empty((H, W, 3), np.uint8)
     _bands(_kern().lab8_rows, H, L.float().contiguous().numpy(), ab[0], ab[1], *_axis(h, H), *_axis(w, W),
            np.ascontiguousarray(_rgb_from_xyz_T.T.numpy()), _enc.numpy(), out)
     return out
@@ -292,9 +292,19 @@ def _predict_ab(gen, meta, xs:Tensor)->Tensor:
     return out[:, -2:]
 
 # %% ../nbs/06_inference.ipynb #4b759831
+_scratch = threading.local()   # each thread's last output array, reused: PIL copies it, and fresh memory costs page faults
+
+def _out_buffer(shape:tuple)->np.ndarray:
+    "A uint8 array of `shape` (H, W, 3) for this thread, reused while the shape stays the same (up to 16 megapixels)"
+    buf = getattr(_scratch, 'out', None)
+    if buf is not None and buf.shape == shape: return buf
+    buf = np.empty(shape, np.uint8)
+    _scratch.out = buf if shape[0]*shape[1] <= 16_000_000 else None
+    return buf
+
 def _finish(L:Tensor, ab_small:Tensor)->Image.Image:
     "Join full-resolution `L` with `ab_small` upsampled to its size"
-    return Image.fromarray(lab_to_rgb8(L, denorm_ab(ab_small)))
+    return Image.fromarray(lab_to_rgb8(L, denorm_ab(ab_small), out=_out_buffer((*L.shape, 3))))
 
 def _work_hw(shape, render_size, gen, meta)->tuple:
     "The working size for an image of `shape`: `render_size` or the model's own, squared for the paper's networks"
@@ -345,12 +355,11 @@ def _colorize_group(items, gen, meta, render_size)->list:
     return [_finish(L, ab) for L,ab in zip(Ls, abs_)]
 
 def colorize_batch(imgs, model=default_model, render_size:int=None, device=None, bs:int=8, size:int=None)->list:
-    "Colorize each of `imgs` (anything `colorize` takes), `bs` at a time; on the CPU, groups of them in parallel threads"
+    "Colorize each of `imgs` (anything `colorize` takes): on a GPU `bs` at a time; on the CPU one image a thread, a thread a core"
     gen,meta = load_model(model, device)
-    if meta.get('bn_eval') == 'batch': bs = 1
     items = list(enumerate(imgs))
     nt = torch.get_num_threads() if next(gen.parameters()).device.type == 'cpu' else 1
-    step = max(1, bs//nt)
+    step = 1 if nt > 1 or meta.get('bn_eval') == 'batch' else bs
     groups = [items[i:i+step] for i in range(0, len(items), step)]
     run = partial(_colorize_group, gen=gen, meta=meta, render_size=render_size or size)
     if nt == 1 or len(groups) == 1: return [o for g in groups for o in run(g)]

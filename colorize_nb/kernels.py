@@ -37,24 +37,27 @@ def _finv(t):
     return t*t*t if t > _f32(6/29) else (t - _f32(4/29))*_f32(3*(6/29)**2)
 
 @_jit
-def _upsample_row(A, v0, v1, g, x0, x1, wx, tmp, row):
-    "Row of `A` (h, w) bilinearly resampled: between rows `v0` and `v1` by `g`, then at columns `x0`/`x1` by `wx`, into `row`"
-    for j in range(A.shape[1]): tmp[j] = A[v0, j] + (A[v1, j] - A[v0, j])*g
-    for x in range(row.shape[0]): row[x] = tmp[x0[x]] + (tmp[x1[x]] - tmp[x0[x]])*wx[x]
+def _hrows(A, v0, v1, x0, x1, wx):
+    "Rows `v0` to `v1` (inclusive) of `A` (h, w), each resampled bilinearly at columns `x0`/`x1` with weights `wx`"
+    H = np.empty((v1 - v0 + 1, x0.shape[0]), _f32)
+    for v in range(v0, v1 + 1):
+        for x in range(x0.shape[0]): H[v - v0, x] = A[v, x0[x]] + (A[v, x1[x]] - A[v, x0[x]])*wx[x]
+    return H
 
 @_jit
 def lab8_rows(L, A, B, y0, y1, wy, x0, x1, wx, M, enc, out, r0, r1):
     "8-bit sRGB rows `r0:r1` from full-size `L` and small `A`, `B` (a and b), resampled on the fly; `M`: XYZ -> linear RGB"
     W, n, z, one = L.shape[1], _f32(enc.shape[0] - 1), _f32(0), _f32(1)
-    tmp, ra, rb = np.empty(A.shape[1], _f32), np.empty(W, _f32), np.empty(W, _f32)
+    v0 = y0[r0]   # the small rows this band needs, resampled across once, then blended down each row
+    HA, HB = _hrows(A, v0, y1[r1 - 1], x0, x1, wx), _hrows(B, v0, y1[r1 - 1], x0, x1, wx)
     i0, i1, i2 = np.empty(W, np.int32), np.empty(W, np.int32), np.empty(W, np.int32)
     (m00, m01, m02), (m10, m11, m12), (m20, m21, m22) = M[0], M[1], M[2]
     for r in range(r0, r1):
-        _upsample_row(A, y0[r], y1[r], wy[r], x0, x1, wx, tmp, ra)
-        _upsample_row(B, y0[r], y1[r], wy[r], x0, x1, wx, tmp, rb)
-        for x in range(W):   # no table lookups in this loop, so the compiler vectorises it
+        a0, a1, b0, b1, g = HA[y0[r] - v0], HA[y1[r] - v0], HB[y0[r] - v0], HB[y1[r] - v0], wy[r]
+        for x in range(W):   # contiguous and free of table lookups, so the compiler vectorises this loop
             fy = (L[r, x] + _f32(16))*_f32(1/116)
-            X, Y, Z = _finv(fy + ra[x]*_f32(1/500)), _finv(fy), _finv(max(fy - rb[x]*_f32(1/200), z))
+            a, b = a0[x] + (a1[x] - a0[x])*g, b0[x] + (b1[x] - b0[x])*g
+            X, Y, Z = _finv(fy + a*_f32(1/500)), _finv(fy), _finv(max(fy - b*_f32(1/200), z))
             i0[x] = np.int32(min(max(m00*X + m01*Y + m02*Z, z), one)*n + _f32(0.5))
             i1[x] = np.int32(min(max(m10*X + m11*Y + m12*Z, z), one)*n + _f32(0.5))
             i2[x] = np.int32(min(max(m20*X + m21*Y + m22*Z, z), one)*n + _f32(0.5))
