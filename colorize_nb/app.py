@@ -44,7 +44,7 @@ def voila_config()->dict:
     return {'Voila': {'tornado_settings': {'websocket_max_message_size': ws_max_mb*2**20}}}
 
 # %% ../nbs/09a_app.ipynb #574b2c1d
-session_mb = 1500   # memory one session of the app needs, in MB (torch, the models, the widgets and their images)
+session_mb = 1700   # memory one session of the app needs, in MB (torch, the models, the widgets and their images: 1.6 GB measured)
 
 def _kernel_key(p):
     "(start time, pid) of process `p` if it is a Jupyter kernel, else None"

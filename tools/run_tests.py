@@ -1,5 +1,6 @@
 """What `make test` runs: the notebooks are clean and the library is in sync, each notebook passes `nbdev-test`,
-the docs build and every page opens in headless Chromium, and `colorize-nb-app` works there (`tools/check_app.py`).
+the docs build and every page opens in headless Chromium, and `colorize-nb-app` works there (`tools/check_app.py`),
+also for four users at once (`tools/check_app_load.py`).
 Ends with `notebooks: N passed, N failed`."""
 import hashlib, subprocess, sys, time
 from pathlib import Path
@@ -44,6 +45,7 @@ if __name__ == '__main__':
     docs_ok = run(sys.executable, 'tools/build_docs.py') == 0 and run(sys.executable, 'tools/check_docs.py') == 0
     wheel_ok = run(sys.executable, 'tools/check_wheel.py') == 0  # the wheel and sdist a user installs
     app_ok = run(sys.executable, 'tools/check_app.py') == 0  # colorize-nb-app driven in Chromium (after the docs build, which empties _docs/)
+    app_ok = run(sys.executable, 'tools/check_app_load.py') == 0 and app_ok  # four users at once, hostile uploads, a fifth turned away
     passed, failed = sum(res.values()), len(res)-sum(res.values())
     print(f"\nsync: {'ok' if sync_ok else 'FAILED'}; docs: {'ok' if docs_ok else 'FAILED'}; wheel: {'ok' if wheel_ok else 'FAILED'}; app: {'ok' if app_ok else 'FAILED'}; {time.time()-t0:.0f} s in all")
     print(f"notebooks: {passed} passed, {failed} failed")
