@@ -45,7 +45,7 @@ def save_atomic(img, dst:Path, force:bool=False):
         if os.path.exists(tmp): os.remove(tmp)
 
 # %% ../nbs/06a_cli.ipynb #fc0039b7
-def _message(e:Exception)->str: return str(e) if isinstance(e, (OSError, ValueError)) else f"{type(e).__name__}: {e}"
+def _message(e:Exception)->str: return str(e) if isinstance(e, (OSError, ValueError, MemoryError)) else f"{type(e).__name__}: {e}"
 
 def colorize_jobs(jobs, model=default_model, size:int=None, device:str=None, force:bool=False)->tuple:
     "Colorize each (input, output) pair of `jobs`; returns (done, skipped, failed), `failed` a list of (input, message)"
