@@ -6,17 +6,21 @@ Docs: https://colorize-nb.github.io/colorize_nb/train.html.md"""
 
 # %% auto #0
 __all__ = ['models', 'rng_state', 'set_rng_state', 'TrainState', 'data_source', 'train_dls', 'phase_plan', 'kept_epochs',
-           'phase_learner', 'load_checkpoint', 'trim_log', 'train', 'export_best', 'main']
+           'phase_learner', 'load_checkpoint', 'trim_log', 'dist_env', 'init_distributed', 'is_main', 'ShardDL',
+           'DataParallel', 'train', 'export_best', 'main']
 
 # %% ../nbs/07c_train.ipynb #de3cb831
-import csv, json, random, sys, time, warnings
+import csv, json, os, random, sys, time, warnings
 warnings.filterwarnings('ignore', category=FutureWarning, message='.*torch.jit.script.*')   # said by a fastai dependency on import
 from pathlib import Path
 import numpy as np, torch
+from torch import nn
 from fastcore.script import call_parse, CliError
 from fastcore.basics import patch
-from contextlib import nullcontext as _nullctx
 from fastai.callback.core import Callback
+from fastai.callback.progress import ProgressCallback
+from fastcore.basics import noop
+from fastai.distributed import DistributedDL, _round_to_multiple
 from .data import colorize_dls, cifar10_path, places365_files, extract_archive, find_data
 from .baseline import baseline_learner, l1_loss, l2_loss, export_generator, PlateauDecay
 from .gan import gan_learner
@@ -64,11 +68,15 @@ class TrainState(Callback):
         self.best,self.t0 = best or {},t0 or time.time()
 
     def _tracker(self): return next((c for c in self.learn.cbs if isinstance(c, PlateauDecay)), None)
+    def _train_dl(self): return getattr(self.dls.train, 'dl', self.dls.train)   # the shuffling DataLoader (under a `ShardDL`)
     def before_fit(self):
         tr = self._tracker()
         if self.restore and tr is not None and self.restore.get('tracker'): tr.best,tr.wait = self.restore['tracker']
     def before_epoch(self):
-        if self.restore and self.epoch == self.start: set_rng_state(self.restore['rng'], self.dls.train)
+        self.loss_sum,self.loss_n = 0., 0
+        if self.restore and self.epoch == self.start: set_rng_state(self.restore['rng'], self._train_dl())
+    def after_batch(self):
+        if self.training: n = len(self.learn.yb[0]); self.loss_sum += self.learn.loss.detach().item()*n; self.loss_n += n
 
 # %% ../nbs/07c_train.ipynb #a47e8d92
 @patch
@@ -86,20 +94,29 @@ def _log_row(self:TrainState, vals:dict):
         w = csv.DictWriter(f, fieldnames=list(row)); new and w.writeheader(); w.writerow(row)
 
 @patch
+def _epoch_loss(self:TrainState)->float:
+    "The mean training loss of the epoch over every item, on all processes together"
+    s = torch.tensor([self.loss_sum, float(self.loss_n)], dtype=torch.float64)
+    if torch.distributed.is_initialized(): torch.distributed.all_reduce(s)
+    return float(s[0]/s[1]) if s[1] else float('nan')
+
+@patch
 def after_epoch(self:TrainState):
     if self.epoch < self.start: return   # skipped while resuming
     vals = dict(zip(self.recorder.metric_names[1:-1], map(float, self.recorder.values[-1])))
+    vals['epoch_loss'] = self._epoch_loss()
     gen = getattr(self.model, 'eval_gen', self.model)   # a GAN's generator, or its average
     if self.monitor not in vals: raise ValueError(f"monitor {self.monitor!r} is not logged; choose one of {list(vals)}")
-    if self.track and self._is_better(vals[self.monitor]):
-        self.best = dict(value=vals[self.monitor], phase=self.phase, epoch=self.epoch, metrics=vals)
-        _save_atomic({k: v.float() if v.is_floating_point() else v for k,v in gen.state_dict().items()}, self.work/'best.pth')
+    better = self.track and self._is_better(vals[self.monitor])
+    if better: self.best = dict(value=vals[self.monitor], phase=self.phase, epoch=self.epoch, metrics=vals)
+    if not is_main(): return   # every process keeps the same state; one writes it
+    if better: _save_atomic({k: v.float() if v.is_floating_point() else v for k,v in gen.state_dict().items()}, self.work/'best.pth')
     self._log_row(vals)
     tr = self._tracker()
     _save_atomic(dict(version=1, phase=self.i, phase_name=self.phase, epoch=self.epoch, model=self.model.state_dict(),
                       opt=_plain(self.opt.state_dict()), lr=[h['lr'] for h in self.opt.hypers],
                       tracker=[float(tr.best), int(tr.wait)] if tr is not None else None, best=self.best,
-                      rng=rng_state(self.dls.train)), self.work/'ckpt.pth')
+                      rng=rng_state(self._train_dl())), self.work/'ckpt.pth')
 
 # %% ../nbs/07c_train.ipynb #e66fb4aa
 def data_source(data:str):
@@ -181,8 +198,8 @@ def phase_learner(phase:str, dls, gen, a, trn=None, cbs=None)->tuple:
 
 # %% ../nbs/07c_train.ipynb #ca3e14db
 _same_args = ('data', 'model', 'mode', 'config', 'width', 'size', 'bs', 'epochs', 'pretrain', 'frozen', 'seed', 'n_items', 'valid_pct', 'no_check',
-              'ema', 'spectral')
-_added_later = dict(ema=0., spectral=False)   # settings that runs started before they existed did not write
+              'ema', 'spectral', 'world_size')
+_added_later = dict(ema=0., spectral=False, world_size=1)   # settings that runs started before they existed did not write
 
 def load_checkpoint(work:Path, args:dict=None)->dict:
     "The checkpoint in `work`, checked against the run's `args`; `ValueError` or `FileNotFoundError` with one clear line"
@@ -210,45 +227,131 @@ def trim_log(fn:Path, phases:list, phase:int, epoch:int):
     with open(fn, 'w', newline='') as f:
         w = csv.DictWriter(f, fieldnames=list(rows[0])); w.writeheader(); w.writerows(keep)
 
+# %% ../nbs/07c_train.ipynb #7c4e51d8
+def dist_env()->tuple:
+    "(rank, world size, local rank) that a launcher (`torchrun`, `accelerate launch`) put in the environment; (0, 1, 0) without one"
+    e = os.environ
+    return int(e.get('RANK', 0)), int(e.get('WORLD_SIZE', 1)), int(e.get('LOCAL_RANK', 0))
+
+def init_distributed()->tuple:
+    "Join the launched job's process group (NCCL on GPUs, gloo on the CPU); (rank, world size, device)"
+    rank,world,local = dist_env()
+    if world < 2: raise ValueError("--distributed needs a launcher that starts the processes: torchrun --nproc_per_node N -m colorize_nb.train ... "
+                                   "or accelerate launch --num_processes N -m colorize_nb.train ... (this process has no WORLD_SIZE above 1)")
+    cuda = torch.cuda.is_available()
+    if cuda: torch.cuda.set_device(local)
+    if not torch.distributed.is_initialized(): torch.distributed.init_process_group('nccl' if cuda else 'gloo')
+    return rank, world, torch.device('cuda', local) if cuda else torch.device('cpu')
+
+def is_main()->bool:
+    "Whether this process writes the files: rank 0 of a distributed job, or a process on its own"
+    return not torch.distributed.is_initialized() or torch.distributed.get_rank() == 0
+
+# %% ../nbs/07c_train.ipynb #a5a1a9e0
+class ShardDL(DistributedDL):
+    "fastai's `DistributedDL`, with interleaved shards (rank r takes items r, r+N, ...) and a broadcast that works with gloo"
+    def _broadcast(self, t, rank):
+        t = torch.tensor(t, dtype=torch.long, device='cuda' if torch.distributed.get_backend() == 'nccl' else 'cpu')
+        torch.distributed.broadcast(t, rank)
+        return t.cpu().tolist()
+    def get_idxs(self):
+        idxs = self._broadcast(list(self.dl.get_idxs()), 0)   # rank 0's shuffle, for everyone
+        self.n = len(idxs)
+        self.n_padded = _round_to_multiple(self.n, self.world_size)
+        idxs += (idxs*(self.n_padded//self.n))[:self.n_padded - self.n]
+        return idxs[self.rank::self.world_size]
+
+# %% ../nbs/07c_train.ipynb #942abf72
+class DataParallel(Callback):
+    "Data-parallel training across a launched job: a shard of every epoch each, gradients averaged before every optimizer step, BN kept in step"
+    order = 5   # before the schedulers and the GAN trainer
+    def before_fit(self):
+        self.world = torch.distributed.get_world_size()
+        if torch.cuda.is_available(): self.learn.model = nn.SyncBatchNorm.convert_sync_batchnorm(self.model)   # same parameters, same keys
+        for t in self.model.state_dict().values(): torch.distributed.broadcast(t, 0)   # everyone starts from rank 0's weights
+        self.train_dl = self.dls.loaders[0]
+        self.dls.loaders[0] = ShardDL(self.train_dl)
+        self.learn.opt.step = self._step_averaged   # an attribute of this optimizer only, removed after the fit
+    def before_validate(self):
+        for b in self.model.buffers(): torch.distributed.broadcast(b, 0)   # rank 0's BN statistics, so all validate one model
+    def after_fit(self):
+        self.dls.loaders[0] = self.train_dl
+        del self.learn.opt.step
+
+# %% ../nbs/07c_train.ipynb #4c1cb13f
+@patch
+def _average(self:DataParallel, ts:list):
+    "Average the tensors `ts` over the processes, in place, with one all-reduce"
+    if not ts: return
+    flat = torch.cat([t.reshape(-1).float() for t in ts])
+    torch.distributed.all_reduce(flat)
+    flat /= self.world
+    i = 0
+    for t in ts: t.copy_(flat[i:i + t.numel()].view_as(t)); i += t.numel()
+
+@patch
+def _step_averaged(self:DataParallel, *args, **kwargs):
+    "The optimizer's step, after averaging every gradient it will use over the processes"
+    opt = self.learn.opt
+    self._average([p.grad for p,*_ in opt.all_params(with_grad=True)])
+    return type(opt).step(opt, *args, **kwargs)
+
 # %% ../nbs/07c_train.ipynb #3d07eced
-def train(a)->Path:
-    "Train as the namespace of arguments `a` says, in the folder `a.out`; return the exported model's path"
-    work,args = Path(a.out),dict(vars(a))
+def _setup(a, work:Path, args:dict):
+    "Check the folder and the checkpoint; rank 0 writes the run's settings. Returns the checkpoint (None for a new run)"
     ck = load_checkpoint(work, args) if a.resume else None
     if not a.resume and (work/'ckpt.pth').exists(): raise FileExistsError(f"{work/'ckpt.pth'}: a run is already there; add --resume to continue it, or choose a new --out")
-    work.mkdir(parents=True, exist_ok=True)
-    if not a.resume: (work/'args.json').write_text(json.dumps(args, indent=1)); (work/'log.csv').unlink(missing_ok=True)
+    if is_main():
+        work.mkdir(parents=True, exist_ok=True)
+        if not a.resume: (work/'args.json').write_text(json.dumps(args, indent=1)); (work/'log.csv').unlink(missing_ok=True)
+    if torch.distributed.is_initialized(): torch.distributed.barrier()
+    return ck
+
+def train(a)->Path:
+    "Train as the namespace of arguments `a` says, in the folder `a.out`; return the exported model's path (None on ranks above 0)"
+    rank,world = 0,1
+    if a.distributed:
+        rank,world,dev = init_distributed()
+        a.device = a.device or str(dev)
+    work,args = Path(a.out),{**vars(a), 'world_size': world}
+    ck = _setup(a, work, args)
     from fastai.torch_core import set_seed
     set_seed(a.seed)
     plan = phase_plan(a.model, a.epochs, a.pretrain, a.frozen)
-    if ck: trim_log(work/'log.csv', [p for p,_ in plan], ck['phase'], ck['epoch'])
+    if ck and is_main(): trim_log(work/'log.csv', [p for p,_ in plan], ck['phase'], ck['epoch'])
     if a.finish and ck['phase'] != len(plan) - 1:
         raise ValueError(f"{work/'ckpt.pth'}: the run stopped in phase {ck['phase_name']}, before its last phase ({plan[-1][0]}); nothing to export yet")
     source = data_source(a.data)
     gen,t0 = None,time.time()
-    if a.distributed: import fastai.distributed   # adds Learner.distrib_ctx
+    bs = a.bs or (32 if a.model.startswith('lite0') else 128 if a.data == 'cifar10' else 16)
+    if world > 1 and rank == 0: print(f"world size {world}, rank {rank} writing: batch {bs} a process, {bs*world} a step in all; lr as given", flush=True)
     for i,(ph,n) in enumerate(plan):
         if ck and i < ck['phase']: continue
         size = a.size or (None if a.data == 'cifar10' and not a.model.startswith('lite0') else 128)
-        dls,trn = train_dls(source, a.model, size, a.bs or (32 if a.model.startswith('lite0') else 128 if a.data == 'cifar10' else 16),
-                            a.mode, a.n_items, a.valid_pct, check=not (a.no_check or a.data == 'cifar10'), num_workers=a.num_workers, device=a.device)
+        dls,trn = train_dls(source, a.model, size, bs, a.mode, a.n_items, a.valid_pct, check=not (a.no_check or a.data == 'cifar10'),
+                            num_workers=a.num_workers, device=a.device)
         resuming = ck is not None and i == ck['phase']
         start = ck['epoch'] + 1 if resuming else 0
         last = i == len(plan) - 1
         cb = TrainState(work, ph, i, a.monitor, start, ck if resuming else None, ck.get('best') if resuming and last else None, t0, track=last)
-        learn,kind,lr = phase_learner(ph, dls, gen, a, trn, cbs=[cb])
+        extra = [DataParallel()] if world > 1 else []
+        learn,kind,lr = phase_learner(ph, dls, gen, a, trn, cbs=[cb, *extra])
+        if rank: learn.remove_cb(ProgressCallback); learn.logger = noop   # one progress bar and one table: rank 0's
         if resuming:
             learn.model.load_state_dict(ck['model'])
             if learn.opt is None: learn.create_opt()   # (lite0 phases made theirs, frozen or not)
             learn.opt.load_state_dict(ck['opt'])
             if kind == 'fit': lr = ck['lr'][-1]
-        print(f"phase {ph}: epochs {start}..{n-1} of {n}, lr {lr}", flush=True)
+        if rank == 0: print(f"phase {ph}: epochs {start}..{n-1} of {n}, lr {lr}", flush=True)
         if start < n and not a.finish:
-            with learn.distrib_ctx() if a.distributed else _nullctx():
-                learn.fit_one_cycle(n, lr, start_epoch=start) if kind == 'one_cycle' else learn.fit(n, lr=lr, start_epoch=start)
+            learn.fit_one_cycle(n, lr, start_epoch=start) if kind == 'one_cycle' else learn.fit(n, lr=lr, start_epoch=start)
         gen = getattr(learn.model, 'gen', learn.model)
-    learn.remove_cb(cb)   # validation inside the export would otherwise count as an epoch
+    learn.remove_cbs([cb, *extra])   # validation inside the export would otherwise count as an epoch (and wait for the other ranks)
     done = kept_epochs(plan, ck['phase_name'], ck['epoch']) if a.finish else sum(n for _,n in plan)
+    if world > 1:   # the job ends here; rank 0 exports on its own (fastai gathers validation results while WORLD_SIZE says > 1)
+        torch.distributed.barrier(); torch.distributed.destroy_process_group()
+        if rank: return None
+        os.environ['WORLD_SIZE'] = '1'
     return export_best(work, a, learn, cb.best, time.time() - t0, epochs_run=done)
 
 # %% ../nbs/07c_train.ipynb #dc1e6bff
@@ -300,7 +403,7 @@ def main(data:str, # 'cifar10', 'photos', or a folder or archive of images (Plac
          no_check:bool=False, # skip the scan that drops gray and unreadable images (always skipped for cifar10)
          num_workers:int=0, # DataLoader worker processes
          device:str=None, # e.g. cuda:0 (default: fastai's choice)
-         distributed:bool=False, # wrap the fit in learn.distrib_ctx() (launch with `accelerate launch`)
+         distributed:bool=False, # one of several processes started by torchrun or accelerate launch (--bs is per process)
          resume:bool=False, # continue the run in `out` from its last checkpoint
          finish:bool=False, # export the best epoch of the stopped run in `out` as it is, without training more
          export:str=None): # where to write the exported model (default: OUT/model.safetensors)
@@ -318,5 +421,5 @@ def main(data:str, # 'cifar10', 'photos', or a folder or archive of images (Plac
         phase_plan(model, epochs, pretrain, frozen)
         fn = train(a)
     except (OSError, ValueError) as e: raise CliError(f"colorize-nb-train: {e}") from None
-    print(f"exported {fn} (best {a.monitor} at {json.loads(fn.with_suffix('.json').read_text())['kept_epoch']})", flush=True)
+    if fn: print(f"exported {fn} (best {a.monitor} at {json.loads(fn.with_suffix('.json').read_text())['kept_epoch']})", flush=True)
     return 0
