@@ -30,7 +30,7 @@ def is_loopback(host:str)->bool:
     try: return ipaddress.ip_address(host).is_loopback
     except ValueError: return False
 
-def voila_cmd(nb, port:int=8866, host:str='127.0.0.1', browser:bool=True, cull_idle:int=600)->list:
+def voila_cmd(nb, port:int=8866, host:str='127.0.0.1', browser:bool=True, cull_idle:int=60)->list:
     "The command line that serves notebook `nb` with Voila on `host`:`port`, culling kernels left idle and unconnected for `cull_idle` s"
     return [sys.executable, '-m', 'voila', str(nb), f'--port={port}', f'--Voila.ip={host}', '--Voila.port_retries=0',
             f'--Voila.open_browser={browser}', '--show_tracebacks=False', '--theme=light',
@@ -87,7 +87,7 @@ def main(images:str=None, # a folder of images to offer (default: the sample ima
          no_browser:bool=False, # do not open the page in a web browser
          seed:int=None, # seed of the Turing test's draws
          max_sessions:int=None, # most pages served at once (default: what the free memory holds)
-         cull_idle:int=600): # seconds after which a kernel with no page connected is shut down
+         cull_idle:int=60): # seconds after which a kernel with no page connected is shut down
     "Serve the comparison of the models and the visual Turing test as a web page through Voila"
     try: import voila
     except ImportError: raise CliError("colorize-nb-app needs Voila: pip install 'colorize_nb[app]'") from None

@@ -25,6 +25,16 @@ def tree_mb(pid:int)->float:
         except psutil.Error: pass
     return tot/1e6
 
+def tree_detail(pid:int)->str:
+    "Each process under `pid` with its resident memory"
+    try: ps = [psutil.Process(pid)]; ps += ps[0].children(recursive=True)
+    except psutil.Error: return ''
+    out = []
+    for p in ps:
+        try: out.append(f"{' '.join(p.cmdline()[1:3])[:60]} {p.memory_info().rss/1e6:.0f} MB")
+        except psutil.Error: pass
+    return '; '.join(out)
+
 def kernels(pid:int)->int:
     "Jupyter kernels running under process `pid`"
     try: return sum('ipykernel' in ' '.join(p.cmdline()) for p in psutil.Process(pid).children(recursive=True))
@@ -122,8 +132,12 @@ def check(n:int, cull_idle:int)->bool:
             out['culled_s'] = time.time() - t1
             assert kernels(proc.pid) == 0, f'{kernels(proc.pid)} kernels still run {out["culled_s"]:.0f} s after the pages closed'
             assert proc.poll() is None, f'the server exited with status {proc.returncode}'
-            time.sleep(2)
-            out['mb_end'] = tree_mb(proc.pid)
+            t2 = time.time()   # a kernel that has just been shut down may take a moment to go
+            while (out.setdefault('mb_end', tree_mb(proc.pid)) >= out['mb_start'] + 200) and time.time() - t2 < 30:
+                time.sleep(1); out['mb_end'] = tree_mb(proc.pid)
+            out['end_detail'] = tree_detail(proc.pid)
+            log.flush(); log.seek(0); text = log.read()
+            out['culled'], out['shut'] = text.count("Culling 'idle' kernel"), text.count('Kernel shutdown')
             assert out['mb_end'] < out['mb_start'] + 200, f"memory did not return: {out['mb_start']:.0f} MB at start, {out['mb_end']:.0f} MB after"
             ok = True
         except Exception as e: msg = f'{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ""}'
@@ -137,7 +151,9 @@ def check(n:int, cull_idle:int)->bool:
         print(f"  {n} sessions held at once, all ready and through their uploads in {out['sessions_s']:.0f} s; server memory: "
               f"{out['mb_start']:.0f} MB at start, {out['mb_sessions']:.0f} MB with {n} sessions "
               f"({(out['mb_sessions'] - out['mb_start'])/n:.0f} MB a session), peak {peak[0]:.0f} MB")
-    if 'mb_end' in out: print(f"  all kernels gone {out['culled_s']:.0f} s after the pages closed (one culled as idle); {out['mb_end']:.0f} MB after")
+    if 'end_detail' in out: print(f"  after: {out['end_detail']}")
+    if 'mb_end' in out: print(f"  all kernels gone {out['culled_s']:.0f} s after the pages closed ({out['shut']} shut down, {out['culled']} of them "
+                              f"culled as idle); {out['mb_end']:.0f} MB after")
     if msg: print('FAILED ' + msg)
     print(f"app load check: {'ok' if ok else 'FAILED'} ({time.time()-t0:.0f} s, server on {url} stopped)")
     return ok
