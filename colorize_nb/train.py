@@ -301,9 +301,8 @@ def _setup(a, work:Path, args:dict):
     "Check the folder and the checkpoint; rank 0 writes the run's settings. Returns the checkpoint (None for a new run)"
     ck = load_checkpoint(work, args) if a.resume else None
     if not a.resume and (work/'ckpt.pth').exists(): raise FileExistsError(f"{work/'ckpt.pth'}: a run is already there; add --resume to continue it, or choose a new --out")
-    if is_main():
-        work.mkdir(parents=True, exist_ok=True)
-        if not a.resume: (work/'args.json').write_text(json.dumps(args, indent=1)); (work/'log.csv').unlink(missing_ok=True)
+    work.mkdir(parents=True, exist_ok=True)   # every process, so that a folder that cannot be made stops them all alike
+    if is_main() and not a.resume: (work/'args.json').write_text(json.dumps(args, indent=1)); (work/'log.csv').unlink(missing_ok=True)
     if torch.distributed.is_initialized(): torch.distributed.barrier()
     return ck
 
