@@ -17,10 +17,10 @@ def free_port()->int:
         s.bind(('127.0.0.1', 0))
         return s.getsockname()[1]
 
-def start(port:int, log):
-    "Start `colorize-nb-app` on 127.0.0.1:`port` in its own process group"
+def start(port:int, log, *extra):
+    "Start `colorize-nb-app` on 127.0.0.1:`port` in its own process group, with `extra` options"
     exe = Path(sys.executable).parent/'colorize-nb-app'
-    cmd = [str(exe), '--port', str(port), '--host', '127.0.0.1', '--no-browser', '--seed', '0']
+    cmd = [str(exe), '--port', str(port), '--host', '127.0.0.1', '--no-browser', '--seed', '0', *map(str, extra)]
     return subprocess.Popen(cmd, cwd=root, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
 def stop(proc):

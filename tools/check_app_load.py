@@ -114,11 +114,7 @@ def check(n:int, cull_idle:int)->bool:
         d = Path(d)
         want = make_files(d)
         files = {k: (d/k, v) for k,v in want.items()}
-        exe = Path(sys.executable).parent/'colorize-nb-app'
-        import subprocess
-        proc = subprocess.Popen([str(exe), '--port', str(port), '--host', '127.0.0.1', '--no-browser', '--seed', '0',
-                                 '--max-sessions', str(n), '--cull-idle', str(cull_idle)],
-                                cwd=root, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = start(port, log, '--max-sessions', n, '--cull-idle', cull_idle)
         done = threading.Event()
         def watch():
             while not done.is_set(): peak[0] = max(peak[0], tree_mb(proc.pid)); time.sleep(0.5)
