@@ -1,4 +1,4 @@
-"""A U-Net whose encoder is an ImageNet-trained EfficientNet-Lite0: the key mapping and its classification check, freeze/unfreeze and discriminative learning rates, training on photos, and the trivial baselines it has to beat.
+"""A U-Net whose encoder is an ImageNet-trained EfficientNet-Lite0: the network in plain PyTorch, the key mapping and its classification check, the U-Net on the encoder's stages, and the parameter groups for freeze/unfreeze and discriminative learning rates. Lesson 07a trains it.
 
 Docs: https://colorize-nb.github.io/colorize_nb/pretrained.html.md"""
 
