@@ -426,36 +426,53 @@ class TuringWidget(StaticView):
             try: im = prepare(p, max_side)
             except (OSError, ValueError): continue
             if has_colour(im): imgs[k] = im
-        self.test = TuringTest(imgs, models, seed)
+        self.test,self.shown,self.verdict = TuringTest(imgs, models, seed),None,None
         self.left,self.right = [W.Image(format='jpeg', layout=W.Layout(max_width=f'{max_side}px')) for _ in range(2)]
+        self.label_left,self.label_right = W.HTML(),W.HTML()
         self.pick_left,self.pick_right = W.Button(description='◀ this one is real'),W.Button(description='this one is real ▶')
+        self.next_pair = W.Button(description='next pair ▶', layout=W.Layout(visibility='hidden'))
         self.msg,self.score = W.HTML(),W.HTML()
         self.pick_left.on_click(self._cb(lambda b: self.choose('left')))
         self.pick_right.on_click(self._cb(lambda b: self.choose('right')))
+        self.next_pair.on_click(self._cb(lambda b: self.new_trial()))
         for w,c in [(self.left, 'left'), (self.right, 'right'), (self.pick_left, 'pick-left'), (self.pick_right, 'pick-right'),
+                    (self.label_left, 'label-left'), (self.label_right, 'label-right'), (self.next_pair, 'next-pair'),
                     (self.msg, 'turing-msg'), (self.score, 'score')]: w.add_class(f'cnb-{c}')
         self.ui = W.VBox([W.HTML('<b>Which one is the real photo?</b> The other was colorized from its gray version.'),
-                          W.HBox([W.VBox([self.left, self.pick_left]), W.VBox([self.right, self.pick_right])]),
-                          self.msg, self.score]).add_class('cnb-turing')
+                          W.HBox([W.VBox([self.left, self.label_left, self.pick_left]), W.VBox([self.right, self.label_right, self.pick_right])]),
+                          self.msg, self.next_pair, self.score]).add_class('cnb-turing')
         self.new_trial(); self.show_score()
 
 # %% ../nbs/09_widgets.ipynb #65c4c924
 @patch
+def _show_picks(self:TuringWidget, on:bool):
+    "Show the pick buttons (a pair to judge) or the next-pair button (a verdict to read)"
+    for b in (self.pick_left, self.pick_right): b.layout.visibility,b.disabled = ('visible' if on else 'hidden'),not on
+    self.next_pair.layout.visibility,self.next_pair.disabled = ('hidden' if on else 'visible'),on
+
+@patch
 def new_trial(self:TuringWidget):
-    "Colorize the next pair and show it"
-    for b in (self.pick_left, self.pick_right): b.disabled = True
-    t = self.test.next()
+    "Colorize the next pair and show it, with no verdict"
+    for b in (self.pick_left, self.pick_right, self.next_pair): b.disabled = True
+    t = self.shown = self.test.next()
+    self.verdict = None
     self.left.value,self.right.value = img_bytes(t['left']),img_bytes(t['right'])
-    for b in (self.pick_left, self.pick_right): b.disabled = False
+    self.msg.value = self.label_left.value = self.label_right.value = ''
+    self._show_picks(True)
 
 @patch
 def choose(self:TuringWidget, side:str):
-    "The player picked `side` as the real one: say whether that was right, update the score, show the next pair"
-    t = self.test.trial
+    "The player picked `side` as the real one: the verdict on this pair, beside it, and the updated score"
+    if self.verdict is not None: return                  # already answered: the pair waits for `next pair`
+    t = self.shown
     fooled = self.test.answer(side)
-    self.msg.value = html.escape(f"Fooled! The {side} one was colorized by {t['model']}." if fooled else
-                                 f"Right: the {side} one is the real {t['name']}; {t['model']} colorized the other.")
-    self.show_score(); self.new_trial()
+    real,fake = ('left', 'right') if t['real_left'] else ('right', 'left')
+    self.verdict = (f"Fooled! The {side} one was colorized by {t['model']}; the real {t['name']} is the {real} one." if fooled else
+                    f"Right: the {side} one is the real {t['name']}; {t['model']} colorized the {fake} one.")
+    self.msg.value = html.escape(self.verdict)
+    getattr(self, f'label_{real}').value = '<b>real</b>'
+    getattr(self, f'label_{fake}').value = f"<b>colorized by {html.escape(t['model'])}</b>"
+    self._show_picks(False); self.show_score()
 
 @patch
 def score_lines(self:TuringWidget)->list:
@@ -470,10 +487,11 @@ def show_score(self:TuringWidget):
 
 @patch
 def figure(self:TuringWidget):
-    "Static picture: the current pair and the score"
-    t = self.test.trial
-    return panel_figure([[('left', t['left'], None), ('right', t['right'], None)]], thumb=220,
-                        title='\n'.join(['Which one is real?', *self.score_lines()]))
+    "Static picture: the pair on screen (labelled once answered) and the score"
+    t = self.shown
+    lbl = lambda left: ('left' if left else 'right') if self.verdict is None else 'real' if left == t['real_left'] else f"colorized by {t['model']}"
+    return panel_figure([[(lbl(True), t['left'], None), (lbl(False), t['right'], None)]], thumb=220,
+                        title='\n'.join([self.verdict or 'Which one is real?', *self.score_lines()]))
 
 # %% ../nbs/09_widgets.ipynb #73c8ad00
 class App(StaticView):
