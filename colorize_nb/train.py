@@ -114,7 +114,7 @@ def after_epoch(self:TrainState):
     self._log_row(vals)
     tr = self._tracker()
     _save_atomic(dict(version=1, phase=self.i, phase_name=self.phase, epoch=self.epoch, model=self.model.state_dict(),
-                      opt=_plain(self.opt.state_dict()), lr=[h['lr'] for h in self.opt.hypers],
+                      opt=_plain(self.opt.state_dict()), lr=_plain([h['lr'] for h in self.opt.hypers]),
                       tracker=[float(tr.best), int(tr.wait)] if tr is not None else None, best=self.best,
                       rng=rng_state(self._train_dl())), self.work/'ckpt.pth')
 
@@ -341,6 +341,7 @@ def train(a)->Path:
             if learn.opt is None: learn.create_opt()   # (lite0 phases made theirs, frozen or not)
             learn.opt.load_state_dict(ck['opt'])
             if kind == 'fit': lr = ck['lr'][-1]
+            if start >= n: set_rng_state(ck['rng'])   # a finished phase: the next starts from the random state it left
         if rank == 0: print(f"phase {ph}: epochs {start}..{n-1} of {n}, lr {lr}", flush=True)
         if start < n and not a.finish:
             learn.fit_one_cycle(n, lr, start_epoch=start) if kind == 'one_cycle' else learn.fit(n, lr=lr, start_epoch=start)
