@@ -446,9 +446,10 @@ class TuringWidget(StaticView):
 # %% ../nbs/09_widgets.ipynb #65c4c924
 @patch
 def _show_picks(self:TuringWidget, on:bool):
-    "Show the pick buttons (a pair to judge) or the next-pair button (a verdict to read)"
-    for b in (self.pick_left, self.pick_right): b.layout.visibility,b.disabled = ('visible' if on else 'hidden'),not on
-    self.next_pair.layout.visibility,self.next_pair.disabled = ('hidden' if on else 'visible'),on
+    "Show the pick buttons (a pair to judge) or the next-pair button (a verdict to read); all enabled"
+    for b in (self.pick_left, self.pick_right): b.layout.visibility = 'visible' if on else 'hidden'
+    self.next_pair.layout.visibility = 'hidden' if on else 'visible'
+    for b in (self.pick_left, self.pick_right, self.next_pair): b.disabled = False
 
 @patch
 def new_trial(self:TuringWidget):
