@@ -27,7 +27,7 @@ def check_sync():
     else: print('sync: notebooks clean, library and README match the notebooks')
     return ok and not diff
 
-heavy_first = ('07c_train', '10_tutorial_cifar10', '06_inference', '07a_pretrained_train', '05_gan', '09_widgets', '06a_cli')
+heavy_first = ('07c_train', '10_tutorial_cifar10', '06_inference', '11_video', '07a_pretrained_train', '05_gan', '09_widgets', '06a_cli')
 
 def test_notebooks(workers:int=2):
     "Run `nbdev-test` on each notebook (flags off, CPU), `workers` at a time with one torch thread each, timing each"
@@ -36,6 +36,8 @@ def test_notebooks(workers:int=2):
     nbs = [nb for nb in sorted((root/'nbs').glob('*.ipynb')) if not nb.name.startswith(('_', '.'))]
     nbs.sort(key=lambda nb: heavy_first.index(nb.stem) if nb.stem in heavy_first else len(heavy_first))
     env = {**os.environ, 'OMP_NUM_THREADS': '1'}   # two notebooks on two cores, not four threads fighting over them
+    shared = root.parent/'shared'/'data'              # the project's data archives, where the lessons' finders look first
+    if shared.is_dir(): env.setdefault('COLORIZE_NB_DATA', str(shared))
     def one(nb):
         t0 = time.time()
         r = subprocess.run(['nbdev-test', str(nb.relative_to(root))], cwd=root, env=env, capture_output=True, text=True)
