@@ -57,15 +57,15 @@ def save_atomic(img, dst:Path, force:bool=False):
 # %% ../nbs/06a_cli.ipynb #fc0039b7
 def _message(e:Exception)->str: return str(e) if isinstance(e, (OSError, ValueError, MemoryError)) else f"{type(e).__name__}: {e}"
 
-def _film(src, dst, model, size, device, force, progress, steady, crf):
+def _film(src, dst, model, size, device, force, progress, steady, crf, every):
     "Colorize the film `src` into `dst` (lesson 11), with a line on what was done"
     from colorize_nb.video import colorize_video
     r = colorize_video(src, dst, model=model, render_size=size, device=device, steady=None if steady == 'none' else steady,
-                       crf=crf, force=force, progress=progress)
+                       crf=crf, every=every, force=force, progress=progress)
     print(f"{src}: {r['frames']} frames at {r['fps']:.1f} frames/s" + (f", sound {r['sound']}" if r['sound'] else ''), file=sys.stderr)
 
 def colorize_jobs(jobs, model=default_model, size:int=None, device:str=None, force:bool=False, progress:bool=True,
-                  steady:str='ema', crf:int=18)->tuple:
+                  steady:str='ema', crf:int=18, every:int=None)->tuple:
     "Colorize each (input, output) pair of `jobs` (an .mp4 output: a film, lesson 11); returns (done, skipped, failed), `failed` a list of (input, message)"
     from fastprogress.fastprogress import progress_bar
     done,skipped,failed = 0,0,[]
@@ -74,7 +74,7 @@ def colorize_jobs(jobs, model=default_model, size:int=None, device:str=None, for
         try:
             with warnings.catch_warnings(record=True) as w:
                 warnings.simplefilter('always')
-                if dst.suffix == '.mp4': _film(src, dst, model, size, device, force, progress and len(jobs) == 1, steady, crf)
+                if dst.suffix == '.mp4': _film(src, dst, model, size, device, force, progress and len(jobs) == 1, steady, crf, every)
                 else: save_atomic(colorize(src, model=model, size=size, device=device), dst, force)
             for o in w: print(f"note: {o.message}", file=sys.stderr)
             done += 1
@@ -106,6 +106,7 @@ def main(*inputs:str, # image and video files, and folders of them (searched rec
          suffix:str='_color', # added to each output file name
          steady:str='ema', # films: how colour is held steady over time, 'ema', 'flow' or 'none' (lesson 11)
          crf:int=18, # films: H.264 quality (lower: better and bigger)
+         every:int=None, # films: the network on every n-th frame (default: 1 on a GPU, 2 on the CPU)
          force:bool=False): # overwrite existing outputs
     "Colorize images, films and folders of them into the folder `Out`; under torchrun or accelerate launch, the files are split across the processes"
     if not inputs: raise CliError("colorize-nb: give at least one image or video file, or a folder")
@@ -117,7 +118,7 @@ def main(*inputs:str, # image and video files, and folders of them (searched rec
     try: jobs = find_jobs(inputs, out, suffix); load_model(model, device)
     except (OSError, ValueError) as e: raise CliError(f"colorize-nb: {e}") from None
     if world > 1 and rank == 0: print(f"colorize-nb: world size {world}, rank 0 of {world}: {len(jobs)} image(s) split across the processes", flush=True)
-    res = gather(colorize_jobs(jobs[rank::world], model, size, device, force, rank == 0, steady, crf), world)
+    res = gather(colorize_jobs(jobs[rank::world], model, size, device, force, rank == 0, steady, crf, every), world)
     done,skipped,failed = sum(r[0] for r in res), sum(r[1] for r in res), [f for r in res for f in r[2]]
     if world > 1: torch.distributed.destroy_process_group()
     if rank: sys.exit(1 if failed else 0)   # rank 0 speaks for the job

@@ -238,10 +238,10 @@ def colorize_video(src, # a video file FFmpeg can read
                    device=None, # where the network runs (default: the GPU if there is one)
                    steady='ema', # 'ema', 'flow' or None: how colour is held steady over time (or a `Steady`)
                    saturation:float=1., # chroma gain: a and b are multiplied by it
-                   every:int=1, # run the network on every `every`-th frame, the others keep its colour
-                   bs:int=8, # frames colorized in one forward pass
+                   every:int=None, # run the network on every `every`-th frame, the others keep its colour (default: 1 on a GPU, 2 on the CPU)
+                   bs:int=None, # frames in one forward pass (default: 8 on a GPU, 1 on the CPU, where batches are slower)
                    crf:int=18, # H.264 quality (lower: better and bigger; 18 looks like the input)
-                   preset:str='medium', # x264's speed/size trade-off
+                   preset:str='veryfast', # x264's speed/size trade-off
                    force:bool=False, # replace `dst` if it exists
                    progress:bool=True)->dict: # a progress bar with frames per second
     "Colorize video `src` into `dst`: frame rate, size, frame count and sound kept; returns what was done"
@@ -252,14 +252,16 @@ def colorize_video(src, # a video file FFmpeg can read
     _check_pixels(info.width, info.height, f"{src}: frame size", ci.max_pixels)
     gen,meta = load_model(model, device)
     hw = _work_hw((info.height, info.width), render_size, gen, meta)
+    cpu = next(gen.parameters()).device.type == 'cpu'
+    bs,every = bs or (1 if cpu else 8),every or (2 if cpu else 1)
     check_memory(info.height*bs, info.width, (hw[0]*bs, hw[1]), src)
     st = steady if isinstance(steady, Steady) else Steady(steady)
     st.reset()
     tmp = _tmp_beside(dst, force)
     n,t0,pending,last = 0,time.time(),[],[None]
     buf = np.empty((info.height, info.width, 3), np.uint8)
-    pb = progress_bar(range(max(info.frames, 1)), display=progress, leave=False)
-    if progress: pb.update(0)
+    pb = progress_bar(range(max(info.frames, 1)), leave=False) if progress else None   # (made with display=False, it still draws)
+    if pb: pb.update(0)
     try:
         with _open(src) as inp, av.open(str(tmp), 'w', format='mp4') as out:
             v = inp.streams.video[0]; v.thread_type = 'AUTO'
@@ -271,7 +273,7 @@ def colorize_video(src, # a video file FFmpeg can read
                 nonlocal n
                 for of in _colour_frames(pending, gen, meta, hw, st, every, n, last, saturation, buf): out.mux(s.encode(of))
                 n += len(pending); pending.clear()
-                if progress: pb.update(min(n, pb.total)); pb.comment = f'{n/(time.time() - t0):.1f} frames/s'
+                if pb: pb.update(min(n, pb.total)); pb.comment = f'{n/(time.time() - t0):.1f} frames/s'
             try:
                 for packet in inp.demux(*[o for o in (v, a) if o is not None]):
                     if packet.stream is v:

@@ -104,9 +104,15 @@ def drive(url:str, photo:Path, notes:Path, big:Path)->list:
                 wait_text(page, '.cnb-score', '1 answered')
                 msg = text(page, '.cnb-turing-msg')
                 assert msg.startswith(('Right: the left one', 'Fooled! The left one')), f"unexpected feedback {msg!r}"
-                page.wait_for_function("!document.querySelector('.cnb-pick-left').disabled")
+                labels = sorted(text(page, f'.cnb-label-{s}') for s in ('left', 'right'))
+                assert labels[1] == 'real' and labels[0].startswith('colorized by '), f"the answered pair is not labelled: {labels}"
+                page.wait_for_function("getComputedStyle(document.querySelector('.cnb-next-pair')).visibility == 'visible'")
                 page.screenshot(path=str(shots/'app_turing.png'), full_page=True)
-                done.append(f'the Turing test counted the click ({msg.split(".")[0]})')
+                page.locator('.cnb-next-pair').click()   # the verdict stays with its pair until the player asks for the next
+                page.wait_for_function("getComputedStyle(document.querySelector('.cnb-pick-left')).visibility == 'visible'"
+                                       " && !document.querySelector('.cnb-pick-left').disabled")
+                assert text(page, '.cnb-turing-msg') == '' and text(page, '.cnb-label-left') == '', "the next pair still shows the verdict"
+                done.append(f'the Turing test counted the click ({msg.split(".")[0]}), labelled the pair, then showed the next pair')
             except Exception:
                 try: page.screenshot(path=str(shots/'app_failed.png'), full_page=True)
                 except Exception: pass   # the failure itself is what gets reported
