@@ -212,7 +212,7 @@ def gan_learner(dls, # `DataLoaders` from `colorize_nb.data`
                 plateau:int=1, # epochs without improvement before a plateau decay
                 ema:float=None, # decay of an average of the generator's weights, used at validation and export (e.g. 0.999); None: none
                 crit_sn:bool=False, # spectral normalisation on the discriminator's convolutions
-                bf16:bool=True, # bf16 autocast on the model's device
+                bf16:bool=True, # mixed precision on the model's device: bf16 where native, else fp32 (lesson 04's `amp_for`)
                 channels_last:bool=False, # NHWC memory layout: +14% on a 2-core CPU (`bench/train_step.py --channels-last`)
                 opt_func=paper_adam, # the paper's Adam (beta1 = 0.5) for both networks
                 metrics=None, # default: all color metrics
@@ -224,6 +224,6 @@ def gan_learner(dls, # `DataLoaders` from `colorize_nb.data`
     crit = crit if crit is not None else discriminator(config, n_out(mode), crit_width or width)
     if crit_sn: spectral_norm_(crit)
     learn = Learner(dls, GANModel(gen, crit, ema), loss_func=trainer.gen_loss, opt_func=opt_func, lr=paper_lr, splitter=gan_splitter,
-                    cbs=[trainer] + learner_cbs(cbs, bf16) + decay_cbs(decay, plateau),
+                    cbs=[trainer] + learner_cbs(cbs, bf16, fp16=False) + decay_cbs(decay, plateau),
                     metrics=metrics if metrics is not None else color_metric_list(), **kwargs)
     return with_meta(learn, channels_last, config=config, width=width, mode=mode)
