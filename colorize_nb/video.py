@@ -17,6 +17,7 @@ import numpy as np, torch, torch.nn.functional as F
 from PIL import Image
 import av
 from .color import rgb2lab, denorm_ab
+from .cli import tmp_beside
 from .inference import (default_model, load_model, L_of, lab_to_rgb8, download, check_memory, max_pixels,
                                    _check_pixels, _net_input, _predict_ab, _work_hw)
 
@@ -199,19 +200,6 @@ def _audio_out(out, a):
     if _audio_copyable(a): return out.add_stream_from_template(a), True
     return out.add_stream('aac', rate=a.codec_context.sample_rate or 44100), False
 
-# %% ../nbs/11_video.ipynb #33c24e47
-def _tmp_beside(dst:Path, force:bool)->Path:
-    "A hidden temporary file in `dst`'s folder, after checking that `dst` may be written"
-    if dst.exists() and not force: raise FileExistsError(f"{dst}: exists (use --force to overwrite)")
-    try:
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        fd,tmp = tempfile.mkstemp(dir=dst.parent, prefix='.' + dst.stem, suffix='.part.mp4')
-    except OSError as e: raise OSError(f"{dst}: cannot write there ({e.strerror or e})") from None
-    os.close(fd)
-    umask = os.umask(0); os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)                      # the permissions of any new file, not mkstemp's private 0600
-    return Path(tmp)
-
 # %% ../nbs/11_video.ipynb #3768009a
 def _small_L(L:torch.Tensor, hw)->torch.Tensor:
     "Lightness `L` (H, W) at the working size `hw`, as the network saw it"
@@ -257,7 +245,7 @@ def colorize_video(src, # a video file FFmpeg can read
     check_memory(info.height*bs, info.width, (hw[0]*bs, hw[1]), src)
     st = steady if isinstance(steady, Steady) else Steady(steady)
     st.reset()
-    tmp = _tmp_beside(dst, force)
+    tmp = tmp_beside(dst, force)                     # lesson 06a: checked, hidden, normal permissions
     n,t0,pending,last = 0,time.time(),[],[None]
     buf = np.empty((info.height, info.width, 3), np.uint8)
     pb = progress_bar(range(max(info.frames, 1)), leave=False) if progress else None   # (made with display=False, it still draws)
