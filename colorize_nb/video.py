@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np, torch, torch.nn.functional as F
 from PIL import Image
 import av
-from .color import rgb2lab, denorm_ab
+from .color import rgb2lab, denorm_ab, local_data, data_url, cache_dir
 from .cli import tmp_beside
 from .inference import (default_model, load_model, L_of, lab_to_rgb8, download, check_memory, max_pixels,
                                    _check_pixels, _net_input, _predict_ab, _work_hw)
@@ -25,17 +25,15 @@ from .inference import (default_model, load_model, L_of, lab_to_rgb8, download, 
 sample_url = 'https://raw.githubusercontent.com/imageio/test_images/main/cockatoo.mp4'   # imageio's sample `imageio:cockatoo.mp4`
 sample_sha256 = '5fde35f5a288ca86e216d2dc28188ab64b4560d3021f273faefdf0de80f38aa5'
 
-def sample_video(path=None, url:str=sample_url, cache=None)->Path:
-    "The lesson's clip: `path` if given, else `cockatoo.mp4` in `$COLORIZE_NB_DATA` (or its `video/`), else downloaded once from `url` into `cache`"
+def sample_video(path=None, url:str=None, cache=None)->Path:
+    "The lesson's clip: `path`, else in `$COLORIZE_NB_DATA` (or its `video/`), else downloaded once from `url` (default: mirror, then imageio's)"
     if path is not None:
         p = Path(path).expanduser()
         if not p.is_file(): raise FileNotFoundError(f"{p}: no such video (the path you gave)")
         return p
-    if d := os.environ.get('COLORIZE_NB_DATA'):
-        for p in (Path(d)/'video'/'cockatoo.mp4', Path(d)/'cockatoo.mp4'):
-            if p.is_file(): return p
-    cache = Path(cache or Path(os.environ.get('XDG_CACHE_HOME', Path.home()/'.cache'))/'colorize_nb')
-    return download(url, sample_sha256, cache/'cockatoo.mp4')
+    if p := local_data('video/cockatoo.mp4') or local_data('cockatoo.mp4'): return p
+    url = url or data_url('video/cockatoo.mp4', sample_url)
+    return download(url, sample_sha256, Path(cache or cache_dir())/'cockatoo.mp4')
 
 # %% ../nbs/11_video.ipynb #78e937ad
 class VideoError(ValueError): "A file that cannot be read or written as a video, with a one-line reason"

@@ -1,6 +1,8 @@
-"""What `make test` runs: the notebooks are clean and the library is in sync, each notebook passes `nbdev-test`,
-the docs build and every page opens in headless Chromium, and `colorize-nb-app` works there (`tools/check_app.py`),
-also for four users at once (`tools/check_app_load.py`).
+"""What `make test` runs: the notebooks are clean and the library, README and set-up cells are in sync; every lesson
+runs as a learner's Colab runs it (`tools/run_lessons.py`: the wheel in a fresh venv, the notebooks in a folder with
+nothing of the repository beside them, the data from a loopback server, every cell executed whatever its flags); the
+docs build and every page opens in headless Chromium, and `colorize-nb-app` works there (`tools/check_app.py`), also
+for four users at once (`tools/check_app_load.py`).
 Ends with `notebooks: N passed, N failed`."""
 import hashlib, subprocess, sys, time
 from pathlib import Path
@@ -22,36 +24,28 @@ def check_sync():
     "nbdev-clean and nbdev-export must change nothing, and README.md must match nbs/index.ipynb"
     before = snapshot()
     ok = run('nbdev-clean') == 0 and run('nbdev-export') == 0 and run(sys.executable, 'tools/build_docs.py', '--readme-only') == 0
+    ok = run(sys.executable, 'tools/setup_cells.py', '--check') == 0 and ok   # badges and set-up cells match pyproject.toml
     diff = changed(before, snapshot())
     if diff: print('FAILED sync: these files changed; run nbdev-clean, nbdev-export and tools/build_docs.py, then commit:\n  ' + '\n  '.join(diff))
     else: print('sync: notebooks clean, library and README match the notebooks')
     return ok and not diff
 
-heavy_first = ('07c_train', '10_tutorial_cifar10', '06_inference', '11_video', '07a_pretrained_train', '05_gan', '09_widgets', '06a_cli')
-
-def test_notebooks(workers:int=2):
-    "Run `nbdev-test` on each notebook (flags off, CPU), `workers` at a time with one torch thread each, timing each"
-    import os
-    from concurrent.futures import ThreadPoolExecutor
-    nbs = [nb for nb in sorted((root/'nbs').glob('*.ipynb')) if not nb.name.startswith(('_', '.'))]
-    nbs.sort(key=lambda nb: heavy_first.index(nb.stem) if nb.stem in heavy_first else len(heavy_first))
-    env = {**os.environ, 'OMP_NUM_THREADS': '1'}   # two notebooks on two cores, not four threads fighting over them
-    shared = root.parent/'shared'/'data'              # the project's data archives, where the lessons' finders look first
-    if shared.is_dir(): env.setdefault('COLORIZE_NB_DATA', str(shared))
-    def one(nb):
-        t0 = time.time()
-        r = subprocess.run(['nbdev-test', str(nb.relative_to(root))], cwd=root, env=env, capture_output=True, text=True)
-        ok = r.returncode == 0
-        print(f"{'ok    ' if ok else 'FAILED'} {nb.name} ({time.time()-t0:.0f} s)", flush=True)
-        if not ok: print(r.stdout[-3000:], r.stderr[-3000:], flush=True)
-        return nb.name, ok
-    print(f'$ nbdev-test, {len(nbs)} notebooks, {workers} at a time', flush=True)
-    with ThreadPoolExecutor(workers) as ex: return dict(ex.map(one, nbs))
+def test_lessons():
+    "Every lesson out of the tree, as Colab runs it (`tools/run_lessons.py`); returns {lesson: passed}"
+    import re
+    print('$ python tools/run_lessons.py', flush=True)
+    p = subprocess.Popen([sys.executable, 'tools/run_lessons.py'], cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    res = {}
+    for line in p.stdout:
+        print(line, end='', flush=True)
+        if m := re.match(r'(ok    |FAILED) (\S+\.ipynb) \(', line): res[m[2]] = m[1] == 'ok    '
+    if p.wait() and all(res.values()): res['tools/run_lessons.py'] = False   # it stopped before or after the lessons
+    return res
 
 if __name__ == '__main__':
     t0 = time.time()
     sync_ok = check_sync()
-    res = test_notebooks()
+    res = test_lessons()
     docs_ok = run(sys.executable, 'tools/build_docs.py') == 0 and run(sys.executable, 'tools/check_docs.py') == 0
     wheel_ok = run(sys.executable, 'tools/check_wheel.py') == 0  # the wheel and sdist a user installs
     app_ok = run(sys.executable, 'tools/check_app.py') == 0  # colorize-nb-app driven in Chromium (after the docs build, which empties _docs/)
