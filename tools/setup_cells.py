@@ -6,7 +6,7 @@ is one edit of pyproject.toml and one run of this script.
     python tools/setup_cells.py          # rewrite the cells that differ
     python tools/setup_cells.py --check  # exit 1 if any differs (make test's sync check runs this)
 """
-import json, sys
+import json, re, sys
 from pathlib import Path
 
 root = Path(__file__).resolve().parent.parent
@@ -76,6 +76,23 @@ def setup_cell(nb:str, user, name, branch)->str:
 def src(c): return ''.join(c['source'])
 def as_lines(s): ls = s.split('\n'); return [l + '\n' for l in ls[:-1]] + [ls[-1]]
 
+link_re = re.compile(r'(https://(?:colab\.research\.google\.com/github/|github\.com/|raw\.githubusercontent\.com/))'
+                     r'[\w.-]+/[\w.-]+/(blob/)?[\w.-]+/nbs/')
+
+git_re = re.compile(r'git\+https://github\.com/[\w.-]+/[\w.-]+@[\w.-]+')   # pip's URL of the repository
+
+def sync_links(p:Path, user, name, branch, check=False)->list:
+    "Point the links into the repository's notebooks and images in `p` (the README's source) at the configured repository"
+    d = json.loads(p.read_text())
+    n = 0
+    for c in d['cells']:
+        s = src(c)
+        new = link_re.sub(lambda m: f"{m[1]}{user}/{name}/{m[2] or ''}{branch}/nbs/", s)
+        new = git_re.sub(f'git+https://github.com/{user}/{name}@{branch}', new)
+        if new != s: n += 1; c['source'] = as_lines(new)
+    if n and not check: p.write_text(json.dumps(d, indent=1, ensure_ascii=False) + '\n')
+    return [p.name] if n else []
+
 def sync(check=False)->list:
     "Rewrite (or with `check`, only list) the badge and set-up cells that differ from the table"
     user, name, branch = repo()
@@ -96,6 +113,7 @@ def sync(check=False)->list:
             c['source'] = as_lines(want[id(c)])
             if c['cell_type'] == 'code': c['outputs'], c['execution_count'] = [], None
         p.write_text(json.dumps(d, indent=1, ensure_ascii=False) + '\n')
+    stale += sync_links(root/'nbs'/'index.ipynb', user, name, branch, check)
     extra = sorted(p.stem for p in (root/'nbs').glob('[0-9]*.ipynb') if p.stem not in lessons)
     stale += [f'{e}.ipynb: a lesson missing from tools/setup_cells.py' for e in extra]
     return stale
