@@ -5,6 +5,7 @@
     python tools/train_pretrained.py --export r224_0
     python tools/train_pretrained.py --phases classes:4 --init .cache/lite0/r224_0.pth --work .cache/lite0_cls   # lesson 07b
     python tools/train_pretrained.py --work .cache/lite0_cls --select classes_0@0.38 classes_3@0.7   # epoch@temperature
+    python tools/train_pretrained.py --phases feat:8 --feat 1 --init colorize_nb/weights/photos-lite0.safetensors --work .cache/lite0_feat   # issue 21
 
 Phases run in order; each epoch ends with a checkpoint (model, optimizer, phase, epoch; `weights_only=True`) in
 `--work`, the generator's weights of that epoch, and a line in `--work`/log.jsonl. `--resume` continues from the last
@@ -28,6 +29,7 @@ phase_cfg = {  # size, batch size, lr (decoder; the encoder gets lr/10 once unfr
     'r224':     dict(size=224, bs=16, lr=3e-4),
     'gan':      dict(size=128, bs=32, lr=5e-5),
     'classes':  dict(size=128, bs=32, lr=5e-4),
+    'feat':     dict(size=224, bs=16, lr=3e-4),   # L1 + the feature loss of lesson 07a (--feat), at the working size
 }
 
 def photo_folders(data): return [extract_archive(Path(data)/n) for n in photo_archives]
@@ -69,6 +71,15 @@ def save_epoch(work:Path, name:str, out:Path, meta:dict, render_size:int=256)->P
     return save_generator(g, out, dict(**cfg, width=1., mode='ab', size=128, render_size=render_size, keep_aspect=True, **meta),
                           dtype=torch.float16)
 
+def init_generator(fn):
+    "A `Lite0UNet` with the weights of `fn`: a shipped model (.safetensors) or an epoch's .pth"
+    fn = Path(fn)
+    if fn.suffix == '.safetensors':
+        from colorize_nb.models import load_generator
+        return load_generator(fn)[0].train()
+    *_, Lite0UNet = _lite0_lazy()
+    g = Lite0UNet(); g.load_state_dict(torch.load(fn, weights_only=True)); return g
+
 def baselines(trn, photos)->tuple:
     "The trivial baselines on `photos` (no colour; the mean tint of every 10th training photo) and that tint"
     mean_ab_files, tinted, evaluate_colorizer, *_ = _lite0_lazy()
@@ -87,12 +98,15 @@ def select(work:Path, data, names, render_size:int=256, n_select:int=200, record
     trn,val = photo_split(photo_folders(data))
     sel = val[::max(1, len(val)//n_select)]
     scores = {}
+    sets = {'all': sel, **{d: [f for f in sel if f.parent.name == d] for d in sorted({f.parent.name for f in sel})}}
     for nm in names:
-        fn = save_epoch(work, nm, work/'export'/nm.replace('@', '_T').replace('.', 'p'), {}, render_size)
-        scores[nm] = evaluate_colorizer(sel, lambda im: colorize(im, model=fn, device='cpu'))
-        print(nm, _r(scores[nm]), flush=True)
+        fn = save_epoch(work, nm, work/'export'/nm.replace('@', '_T').replace('.', 'p'), {}, render_size) if nm != 'shipped' else 'photos-lite0'
+        scores[nm] = {k: evaluate_colorizer(fs, lambda im: colorize(im, model=fn, device='cpu')) for k,fs in sets.items()}
+        for k in sets: print(nm, k, len(sets[k]), _r(scores[nm][k]), flush=True)
     base,_ = baselines(trn, sel)
-    print('baselines', {k: _r(r) for k,r in base.items()}, flush=True)
+    for k,fs in sets.items():
+        if k != 'all': print('baselines', k, {b: _r(r) for b,r in baselines(trn, fs)[0].items()}, flush=True)
+    print('baselines all', {k: _r(r) for k,r in base.items()}, flush=True)
     js = root/'colorize_nb'/'weights'/f'{record}.json' if record else None
     if record and js.exists():   # keep the selection's figures with the shipped model
         meta = json.loads(js.read_text())
@@ -148,10 +162,12 @@ def main():
     ap.add_argument('--lam', type=float, default=100., help="weight of the L1 term in the GAN phase (equation 7; the paper's 100)")
     ap.add_argument('--out', default=str(root/'colorize_nb'/'weights'/'photos-lite0'), help='where --export writes the model')
     ap.add_argument('--init', help="start from this generator weights file (e.g. .cache/lite0/r224_0.pth); the classes head is new")
+    ap.add_argument('--feat', type=float, default=1., help="weight of the feature loss in the 'feat' phase (lesson 07a's FeatureLoss)")
+    ap.add_argument('--n-select', type=int, default=200, help='--select scores this many held-out photos')
     ap.add_argument('--n-eval', type=int, default=None, help='score the export on this many held-out photos (default: all)')
     a = ap.parse_args()
     work = Path(a.work); work.mkdir(parents=True, exist_ok=True)
-    if a.select: return select(work, a.data, a.select, a.render_size, record=a.record)
+    if a.select: return select(work, a.data, a.select, a.render_size, n_select=a.n_select, record=a.record)
     if a.export: return write_model(work, a.data, a.export, Path(a.out), a.render_size, n_eval=a.n_eval)
     torch.manual_seed(a.seed); np.random.seed(a.seed)
     trn,val = photo_split(photo_folders(a.data))
@@ -163,6 +179,7 @@ def main():
     for i,(ph,n) in enumerate(phases):
         if i < at: continue
         c = phase_cfg[ph]
+        if gen is None and a.init and ph != 'classes' and i != at: gen = init_generator(a.init)
         dls = photo_dls(trn, val, size=c['size'], bs=c['bs'], num_workers=1)
         cb = Checkpoint(work, ph, t0)
         if ph == 'classes':
@@ -171,6 +188,10 @@ def main():
             g = gen if gen is not None else lite0_learner(dls).model
             learn = gan_learner(dls, gen=g, crit=discriminator('places', n_out=2, width=0.5), mode='ab', config='lite0',
                                 decay=None, channels_last=True, crit_lr_mult=4., lam=a.lam, cbs=[cb])
+        elif ph == 'feat':
+            from colorize_nb.pretrained_train import FeatureLoss
+            fl = FeatureLoss(a.feat)
+            learn = lite0_learner(dls, gen=gen, loss_func=fl, cbs=[cb, fl.cb])
         else: learn = lite0_learner(dls, gen=gen, cbs=[cb])
         learn.create_opt()
         learn.freeze() if ph == 'frozen' else learn.unfreeze()
