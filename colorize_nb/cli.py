@@ -13,7 +13,7 @@ import os, sys, tempfile, warnings
 from pathlib import Path
 import torch
 from fastcore.script import call_parse, CliError
-from .inference import colorize, default_model, load_model, open_image
+from .inference import colorize, default_model, load_model, open_image, check_saturation
 
 # %% ../nbs/06a_cli.ipynb #2636b393
 image_exts = {'.jpg', '.jpeg', '.png', '.webp', '.bmp', '.tif', '.tiff', '.gif'}
@@ -65,15 +65,15 @@ def save_atomic(img, dst:Path, force:bool=False):
 # %% ../nbs/06a_cli.ipynb #fc0039b7
 def _message(e:Exception)->str: return str(e) if isinstance(e, (OSError, ValueError, MemoryError)) else f"{type(e).__name__}: {e}"
 
-def _film(src, dst, model, size, device, force, progress, steady, crf, every):
+def _film(src, dst, model, size, device, force, progress, steady, crf, every, saturation=1.):
     "Colorize the film `src` into `dst` (lesson 11), with a line on what was done"
     from colorize_nb.video import colorize_video
-    r = colorize_video(src, dst, model=model, render_size=size, device=device, steady=None if steady == 'none' else steady,
+    r = colorize_video(src, dst, model=model, render_size=size, device=device, steady=None if steady == 'none' else steady, saturation=saturation,
                        crf=crf, every=every, force=force, progress=progress)
     print(f"{src}: {r['frames']} frames at {r['fps']:.1f} frames/s" + (f", sound {r['sound']}" if r['sound'] else ''), file=sys.stderr)
 
 def colorize_jobs(jobs, model=default_model, size:int=None, device:str=None, force:bool=False, progress:bool=True,
-                  steady:str='ema', crf:int=18, every:int=None)->tuple:
+                  steady:str='ema', crf:int=18, every:int=None, saturation:float=1.)->tuple:
     "Colorize each (input, output) pair of `jobs` (an .mp4 output: a film, lesson 11); returns (done, skipped, failed), `failed` a list of (input, message)"
     from fastprogress.fastprogress import progress_bar
     done,skipped,failed = 0,0,[]
@@ -82,8 +82,8 @@ def colorize_jobs(jobs, model=default_model, size:int=None, device:str=None, for
         try:
             with warnings.catch_warnings(record=True) as w:
                 warnings.simplefilter('always')
-                if dst.suffix == '.mp4': _film(src, dst, model, size, device, force, progress and len(jobs) == 1, steady, crf, every)
-                else: save_atomic(colorize(src, model=model, size=size, device=device), dst, force)
+                if dst.suffix == '.mp4': _film(src, dst, model, size, device, force, progress and len(jobs) == 1, steady, crf, every, saturation)
+                else: save_atomic(colorize(src, model=model, size=size, device=device, saturation=saturation), dst, force)
             for o in w: print(f"note: {o.message}", file=sys.stderr)
             done += 1
         except Exception as e: failed.append((src, _message(e)))
@@ -115,11 +115,14 @@ def main(*inputs:str, # image and video files, and folders of them (searched rec
          steady:str='ema', # films: how colour is held steady over time, 'ema', 'flow' or 'none' (lesson 11)
          crf:int=18, # films: H.264 quality (lower: better and bigger)
          every:int=None, # films: the network on every n-th frame (default: 1 on a GPU, 2 on the CPU)
+         saturation:float=1., # chroma gain: the predicted colour times this (0: gray, 1: as predicted)
          force:bool=False): # overwrite existing outputs
     "Colorize images, films and folders of them into the folder `Out`; under torchrun or accelerate launch, the files are split across the processes"
     if not inputs: raise CliError("colorize-nb: give at least one image or video file, or a folder")
     if not Out: raise CliError("colorize-nb: give an output folder with -o OUT")
     if steady not in ('ema', 'flow', 'none'): raise CliError(f"colorize-nb: --steady must be ema, flow or none; got {steady}")
+    try: saturation = check_saturation(saturation)
+    except ValueError as e: raise CliError(f"colorize-nb: --{e}") from None
     out = Path(Out)
     rank,world,local = join_job()
     if device is None and world > 1 and torch.cuda.is_available(): device = f'cuda:{local}'
@@ -127,7 +130,7 @@ def main(*inputs:str, # image and video files, and folders of them (searched rec
     except (OSError, ValueError) as e: raise CliError(f"colorize-nb: {e}") from None
     noun = 'image(s)' if all(d.suffix != '.mp4' for _,d in jobs) else 'file(s)'
     if world > 1 and rank == 0: print(f"colorize-nb: world size {world}, rank 0 of {world}: {len(jobs)} {noun} split across the processes", flush=True)
-    res = gather(colorize_jobs(jobs[rank::world], model, size, device, force, rank == 0, steady, crf, every), world)
+    res = gather(colorize_jobs(jobs[rank::world], model, size, device, force, rank == 0, steady, crf, every, saturation), world)
     done,skipped,failed = sum(r[0] for r in res), sum(r[1] for r in res), [f for r in res for f in r[2]]
     if world > 1: torch.distributed.destroy_process_group()
     if rank: sys.exit(1 if failed else 0)   # rank 0 speaks for the job

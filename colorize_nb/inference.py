@@ -7,7 +7,8 @@ Docs: https://colorize-nb.github.io/colorize_nb/inference.html.md"""
 # %% auto #0
 __all__ = ['weights_dir', 'default_model', 'remote_models', 'max_pixels', 'max_aspect', 'max_work_pixels', 'max_memory',
            'model_info', 'list_models', 'sha256_file', 'load_model', 'open_image', 'to_image', 'L_of', 'lab_to_rgb8',
-           'work_size', 'free_memory', 'memory_needed', 'check_memory', 'colorize', 'colorize_batch', 'download']
+           'work_size', 'free_memory', 'memory_needed', 'check_memory', 'check_saturation', 'colorize',
+           'colorize_batch', 'download']
 
 # %% ../nbs/06_inference.ipynb #cfde96ef
 import hashlib, json, os, shutil, tempfile, threading, urllib.request, warnings
@@ -302,9 +303,17 @@ def _out_buffer(shape:tuple)->np.ndarray:
     _scratch.out = buf if shape[0]*shape[1] <= 16_000_000 else None
     return buf
 
-def _finish(L:Tensor, ab_small:Tensor)->Image.Image:
-    "Join full-resolution `L` with `ab_small` upsampled to its size"
-    return Image.fromarray(lab_to_rgb8(L, denorm_ab(ab_small), out=_out_buffer((*L.shape, 3))))
+def _finish(L:Tensor, ab_small:Tensor, saturation:float=1.)->Image.Image:
+    "Join full-resolution `L` with `ab_small` upsampled to its size, its chroma times `saturation`"
+    ab = denorm_ab(ab_small)
+    return Image.fromarray(lab_to_rgb8(L, ab if saturation == 1 else ab*saturation, out=_out_buffer((*L.shape, 3))))
+
+def check_saturation(s)->float:
+    "`s` as a chroma gain, or a one-line error: a number from 0 (gray) to 4"
+    try: v = float(s)
+    except (TypeError, ValueError): raise ValueError(f"saturation must be a number from 0 to 4; got {s!r}") from None
+    if not 0 <= v <= 4: raise ValueError(f"saturation must be from 0 (no colour) to 4; got {v}")
+    return v
 
 def _work_hw(shape, render_size, gen, meta)->tuple:
     "The working size for an image of `shape`: `render_size` or the model's own, squared for the paper's networks"
@@ -337,31 +346,34 @@ def colorize(img, # a path, PIL image (any mode), NumPy array (H, W) / (H, W, 3)
              model=default_model, # a name from `list_models()` or a path to a .safetensors file
              render_size:int=None, # shorter side of the image the network sees (default: the model's `render_size`)
              device=None, # where the network runs, e.g. 'cpu' or 'cuda' (default: the GPU if there is one)
-             size:int=None # older name of `render_size`
+             size:int=None, # older name of `render_size`
+             saturation:float=1. # chroma gain: the predicted a and b times this (0: gray, 1: as predicted)
             )->Image.Image:
     "Colorize `img`: a colour `PIL.Image` of the same size, the original lightness with predicted colour"
+    saturation = check_saturation(saturation)
     gen,meta = load_model(model, device)
     L,x = _prepare(img, 'image', render_size or size, gen, meta)
-    return _finish(L, _predict_ab(gen, meta, x[None])[0])
+    return _finish(L, _predict_ab(gen, meta, x[None])[0], saturation)
 
 # %% ../nbs/06_inference.ipynb #812a1f4d
-def _colorize_group(items, gen, meta, render_size)->list:
+def _colorize_group(items, gen, meta, render_size, saturation:float=1.)->list:
     "Colorize the (index, image) pairs of `items`: each prepared, then one forward pass per working size"
     Ls,xs = zip(*[_prepare(o, f'image {j}', render_size, gen, meta) for j,o in items])
     abs_ = [None]*len(xs)
     for shape in dict.fromkeys(x.shape for x in xs):
         idx = [k for k,x in enumerate(xs) if x.shape == shape]
         for k,ab in zip(idx, _predict_ab(gen, meta, torch.stack([xs[k] for k in idx]))): abs_[k] = ab
-    return [_finish(L, ab) for L,ab in zip(Ls, abs_)]
+    return [_finish(L, ab, saturation) for L,ab in zip(Ls, abs_)]
 
-def colorize_batch(imgs, model=default_model, render_size:int=None, device=None, bs:int=8, size:int=None)->list:
+def colorize_batch(imgs, model=default_model, render_size:int=None, device=None, bs:int=8, size:int=None, saturation:float=1.)->list:
     "Colorize each of `imgs` (anything `colorize` takes): on a GPU `bs` at a time; on the CPU one image a thread, a thread a core"
+    saturation = check_saturation(saturation)
     gen,meta = load_model(model, device)
     items = list(enumerate(imgs))
     nt = torch.get_num_threads() if next(gen.parameters()).device.type == 'cpu' else 1
     step = 1 if nt > 1 or meta.get('bn_eval') == 'batch' else bs
     groups = [items[i:i+step] for i in range(0, len(items), step)]
-    run = partial(_colorize_group, gen=gen, meta=meta, render_size=render_size or size)
+    run = partial(_colorize_group, gen=gen, meta=meta, render_size=render_size or size, saturation=saturation)
     if nt == 1 or len(groups) == 1: return [o for g in groups for o in run(g)]
     with _torch_threads(1), ThreadPoolExecutor(nt) as ex: return [o for r in ex.map(run, groups) for o in r]
 

@@ -70,16 +70,17 @@ class Comparison:
         self.img,self.name,self.models = prepare(img, max_side),name,compare_models(models)
         self.gray,self.colour,self._outs = self.img.convert('L').convert('RGB'),has_colour(self.img),{}
 
-    def output(self, model:str, size:int=None)->Image.Image:
-        "`model`'s colorization at working size `size` (default: the model's own), computed once"
+    def output(self, model:str, size:int=None, saturation:float=1.)->Image.Image:
+        "`model`'s colorization at working size `size` (default: the model's own) and chroma gain `saturation`, computed once"
         if size == size_range(model)['value']: size = None
-        if (model, size) not in self._outs:
-            self._outs[model, size] = colorize(self.gray, model=model, **({size_kw(): size} if size else {}))
-        return self._outs[model, size]
+        if (model, size, saturation) not in self._outs:
+            sat = {'saturation': saturation} if saturation != 1 else {}
+            self._outs[model, size, saturation] = colorize(self.gray, model=model, **({size_kw(): size} if size else {}), **sat)
+        return self._outs[model, size, saturation]
 
-    def metrics(self, model:str, size:int=None)->dict:
+    def metrics(self, model:str, size:int=None, saturation:float=1.)->dict:
         "`color_metrics` of `model`'s output against the original, or None when the image has no colour"
-        return color_metrics(np.array(self.output(model, size)), np.array(self.img)) if self.colour else None
+        return color_metrics(np.array(self.output(model, size, saturation)), np.array(self.img)) if self.colour else None
 
 # %% ../nbs/09_widgets.ipynb #a8c5dacd
 def caption(m:dict=None, model:str=None)->str:
@@ -200,6 +201,7 @@ class CompareWidget(StaticView):
         self.model = W.Dropdown(options=self.models, value=m0, description='model')
         self.size = W.IntSlider(description='working size', continuous_update=False, style=dict(description_width='initial'),
                                 **size_range(m0))
+        self.sat = W.FloatSlider(value=1., min=0, max=2, step=0.05, description='saturation', continuous_update=False)
         self.frac = W.FloatSlider(value=0.5, min=0, max=1, step=0.02, description='wipe', readout_format='.0%')
         self.against = W.ToggleButtons(options=['gray', 'original'], description='wipe with', style=dict(button_width='6em'))
         self.msg,self.progress = W.HTML(),W.IntProgress(max=len(self.models), layout=W.Layout(width='10em', visibility='hidden'))
@@ -211,12 +213,12 @@ class CompareWidget(StaticView):
 # %% ../nbs/09_widgets.ipynb #ca7f797c
 @patch
 def _build(self:CompareWidget):
-    for w,c in [(self.pick, 'pick'), (self.upload, 'upload'), (self.folder, 'folder'), (self.model, 'model'), (self.size, 'size'),
+    for w,c in [(self.pick, 'pick'), (self.upload, 'upload'), (self.folder, 'folder'), (self.model, 'model'), (self.size, 'size'), (self.sat, 'saturation'),
                 (self.frac, 'wipe'), (self.msg, 'msg'), (self.detail, 'detail'), (self.detail_cap, 'detail-cap')]:
         w.add_class(f'cnb-{c}')
     self.gallery = W.HBox(self.panels, layout=W.Layout(flex_flow='row wrap')).add_class('cnb-gallery')
     self.ui = W.VBox([W.HBox([self.pick, self.upload, self.folder]), W.HBox([self.msg, self.progress]), self.gallery,
-                      W.HBox([self.model, self.size]), W.HBox([self.frac, self.against]), self.detail, self.detail_cap])
+                      W.HBox([self.model, self.size, self.sat]), W.HBox([self.frac, self.against]), self.detail, self.detail_cap])
     self.ui.add_class('cnb-compare')
 
 # %% ../nbs/09_widgets.ipynb #57b79d12
@@ -239,9 +241,9 @@ def show(self:CompareWidget, img, name:str):
 def update_detail(self:CompareWidget):
     "The detail view: the chosen model at the chosen working size, wiped over the gray input or the original"
     if self.cmp is None: return
-    m,s,cmp = self.model.value,self.size.value,self.cmp
-    self.detail.value = img_bytes(wipe(cmp.img if self.against.value == 'original' else cmp.gray, cmp.output(m, s), self.frac.value))
-    cap = f"{caption(cmp.metrics(m, s), m)} (working size {s}; left of the line: colorized, right: {self.against.value})"
+    m,s,g,cmp = self.model.value,self.size.value,self.sat.value,self.cmp
+    self.detail.value = img_bytes(wipe(cmp.img if self.against.value == 'original' else cmp.gray, cmp.output(m, s, g), self.frac.value))
+    cap = f"{caption(cmp.metrics(m, s, g), m)} (working size {s}, saturation {g:g}; left of the line: colorized, right: {self.against.value})"
     self.detail_cap.value = html.escape(cap)
 
 # %% ../nbs/09_widgets.ipynb #b2a63001
@@ -252,7 +254,7 @@ def _observe(self:CompareWidget):
     self.folder.observe(self._cb(self._on_folder), 'value')
     self.model.observe(self._cb(self._on_model), 'value')
     self.size.observe(self._cb(lambda c: None if self._mute else self.update_detail()), 'value')
-    for w in (self.frac, self.against): w.observe(self._cb(lambda c: self.update_detail()), 'value')
+    for w in (self.frac, self.against, self.sat): w.observe(self._cb(lambda c: self.update_detail()), 'value')
 
 @patch
 def add_images(self:CompareWidget, sources:dict, show:str=None):

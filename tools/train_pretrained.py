@@ -163,6 +163,8 @@ def main():
     ap.add_argument('--out', default=str(root/'colorize_nb'/'weights'/'photos-lite0'), help='where --export writes the model')
     ap.add_argument('--init', help="start from this generator weights file (e.g. .cache/lite0/r224_0.pth); the classes head is new")
     ap.add_argument('--feat', type=float, default=1., help="weight of the feature loss in the 'feat' phase (lesson 07a's FeatureLoss)")
+    ap.add_argument('--size', type=int, default=None, help="training crop size of every phase (default: each phase's own)")
+    ap.add_argument('--bs', type=int, default=None, help="batch size of every phase (default: each phase's own)")
     ap.add_argument('--n-select', type=int, default=200, help='--select scores this many held-out photos')
     ap.add_argument('--n-eval', type=int, default=None, help='score the export on this many held-out photos (default: all)')
     a = ap.parse_args()
@@ -178,7 +180,7 @@ def main():
     t0,gen = time.time(),None
     for i,(ph,n) in enumerate(phases):
         if i < at: continue
-        c = phase_cfg[ph]
+        c = {**phase_cfg[ph], **{k: v for k,v in dict(size=a.size, bs=a.bs).items() if v}}
         if gen is None and a.init and ph != 'classes' and i != at: gen = init_generator(a.init)
         dls = photo_dls(trn, val, size=c['size'], bs=c['bs'], num_workers=1)
         cb = Checkpoint(work, ph, t0)
