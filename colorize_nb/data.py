@@ -235,7 +235,8 @@ def cifar10_dls(archive=None, # a local archive in fastai's CIFAR layout; None d
     return colorize_dls(cifar10_path(archive), size=size, bs=bs, check=check, **kwargs)
 
 # %% ../nbs/01_data.ipynb #72c14e06
-public_urls = {'cifar10_train.tgz': URLs.CIFAR, 'photos256.tar': URLs.IMAGENETTE_320}   # public stand-ins where no copy or mirror is set
+public_urls = {'cifar10_train.tgz': URLs.CIFAR, 'photos256.tar': URLs.IMAGENETTE_320,   # public stand-ins where no copy or mirror is set
+               'video/cockatoo.mp4': 'https://raw.githubusercontent.com/imageio/test_images/main/cockatoo.mp4'}   # lesson 11's clip
 
 def _as_data(p:Path, name:str)->Path:
     "`p` as a data folder: an archive is extracted, so is archive `name` in folder `p`; any other folder is the data"
