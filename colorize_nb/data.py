@@ -238,6 +238,14 @@ def cifar10_dls(archive=None, # a local archive in fastai's CIFAR layout; None d
 public_urls = {'cifar10_train.tgz': URLs.CIFAR, 'photos256.tar': URLs.IMAGENETTE_320,   # public stand-ins where no copy or mirror is set
                'video/cockatoo.mp4': 'https://raw.githubusercontent.com/imageio/test_images/main/cockatoo.mp4'}   # lesson 11's clip
 
+def _source(name:str, url:str=None, path=None)->tuple:
+    "Where `find_data` takes `name` from: ('yours', path), (data_var, file), (url_var, mirror URL), ('public', URL) or (None, None)"
+    if path is not None: return 'yours',path
+    if p := local_data(name): return data_var,p
+    if os.environ.get(url_var): return url_var,data_url(name)
+    url = url or public_urls.get(name)
+    return ('public',url) if url else (None,None)
+
 def _as_data(p:Path, name:str)->Path:
     "`p` as a data folder: an archive is extracted, so is archive `name` in folder `p`; any other folder is the data"
     if p.is_file(): return extract_archive(p)
@@ -259,25 +267,25 @@ def find_data(name:str, # file name of the archive, e.g. 'cifar10_train.tgz'
               path=None, # the reader's copy: the archive, a folder holding it, or the data folder
               base=None)->Path: # `untar_data`'s folder (default: fastai's `~/.fastai`)
     "The data folder of a lesson: `path`, else archive `name` in `$COLORIZE_NB_DATA`, else a download (mirror, then `url`)"
-    if path is not None:
-        p = Path(path).expanduser()
+    kind,where = _source(name, url, path)
+    if kind == 'yours':
+        p = Path(where).expanduser()
         if not p.exists(): raise FileNotFoundError(f"{p}: no such file or folder (the data path you set)")
         return _as_data(p, name)
-    if local := local_data(name): return extract_archive(local)
-    if os.environ.get(url_var): return extract_archive(fetch_archive(data_url(name), name))
-    url = url or public_urls.get(name)
-    if url is None: raise FileNotFoundError(f"{name}: not in ${data_var} ({os.environ.get(data_var) or 'not set'}), no ${url_var} "
-                                            f"mirror and no public URL; set `path` or ${data_var} to a folder holding it")
-    return untar_data(url, base=base)
+    if kind == data_var: return extract_archive(where)
+    if kind == url_var: return extract_archive(fetch_archive(where, name))
+    if kind is None: raise FileNotFoundError(f"{name}: not in ${data_var} ({os.environ.get(data_var) or 'not set'}), no ${url_var} "
+                                             f"mirror and no public URL; set `path` or ${data_var} to a folder holding it")
+    return untar_data(where, base=base)
 
 # %% ../nbs/01_data.ipynb #8a33608a
 def data_source(name:str, url:str=None, path=None)->str:
     "Where `find_data(name, url, path)` takes `name` from, in words (what a lesson's set-up cell prints)"
-    url = url or public_urls.get(name)
-    if path is not None: return f'{path} (yours)'
-    if p := local_data(name): return f'{p} (${data_var})'
-    if os.environ.get(url_var): return f'download from {data_url(name)} (${url_var})'
-    return f'download from {url}' if url else f'not found: set ${data_var} to a folder holding {name}'
+    kind,where = _source(name, url, path)
+    if kind is None: return f'not found: set ${data_var} to a folder holding {name}'
+    if kind == 'public': return f'download from {where}'
+    if kind == url_var: return f'download from {where} (${url_var})'
+    return f'{where} (yours)' if kind == 'yours' else f'{where} (${data_var})'
 
 # %% ../nbs/01_data.ipynb #aa99b494
 def places365_files(path)->tuple:

@@ -19,7 +19,7 @@ import av
 from .color import rgb2lab, denorm_ab, local_data, data_url, cache_dir
 from .cli import tmp_beside
 from .inference import (default_model, load_model, L_of, lab_to_rgb8, download, check_memory, max_pixels,
-                                   _check_pixels, _net_input, _predict_ab, _work_hw)
+                                   _check_pixels, _net_input, _predict_ab, _work_hw, check_saturation)
 
 # %% ../nbs/11_video.ipynb #7dd39189
 sample_url = 'https://raw.githubusercontent.com/imageio/test_images/main/cockatoo.mp4'   # imageio's sample `imageio:cockatoo.mp4`
@@ -233,7 +233,7 @@ def colorize_video(src, # a video file FFmpeg can read
     "Colorize video `src` into `dst`: frame rate, size, frame count and sound kept; returns what was done"
     from fastprogress.fastprogress import progress_bar
     import colorize_nb.inference as ci
-    src,dst = Path(src),Path(dst)
+    src,dst,saturation = Path(src),Path(dst),check_saturation(saturation)
     info = video_info(src)
     _check_pixels(info.width, info.height, f"{src}: frame size", ci.max_pixels)
     gen,meta = load_model(model, device)

