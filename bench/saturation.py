@@ -10,7 +10,8 @@ import argparse, json, time
 from pathlib import Path
 from colorize_nb.data import find_data
 from colorize_nb.inference import colorize
-from colorize_nb.pretrained_train import photo_split, mean_ab_files, tinted, evaluate_colorizer
+from colorize_nb.pretrained_train import photo_split
+from colorize_nb.inference import mean_ab_files, tinted, evaluate_colorizer
 
 def held_out(n:int, data=None)->tuple:
     "(training files, {set name: n held-out files}) of lesson 07a's split"

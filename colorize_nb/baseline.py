@@ -22,7 +22,8 @@ from fastai.callback.tracker import ReduceLROnPlateau
 from fastai.callback.fp16 import MixedPrecision, AMPMode
 from fastcore.foundation import L
 from .data import n_out
-from .models import generator, save_generator
+from .models import generator
+from .registry import save_generator
 from .metrics import color_metric_list
 
 # %% ../nbs/04_baseline.ipynb #c97c3290

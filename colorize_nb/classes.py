@@ -6,7 +6,7 @@ Docs: https://colorize-nb.github.io/colorize_nb/classes.html.md"""
 
 # %% auto #0
 __all__ = ['ab_step', 'ab_max', 'n_cells', 'ab_bins', 'cell_to_bin', 'nearest_cells', 'soft_encode', 'ab_prior',
-           'rebalance_weights', 'RebalancedCE', 'annealed_mean', 'Lite0ClassUNet', 'init_head', 'class_learner']
+           'rebalance_weights', 'RebalancedCE', 'annealed_mean', 'Lite0ClassUNet', 'init_head']
 
 # %% ../nbs/07b_classes.ipynb #c9912109
 import numpy as np, torch
@@ -122,26 +122,3 @@ def init_head(gen:Lite0ClassUNet, init:dict=None, start=None, s:float=10.):
             conv.weight.mul_(0.1)
             if start is not None: conv.bias.copy_((start/start.sum()).clamp_min(1e-6).log())
     return gen
-
-# %% ../nbs/07b_classes.ipynb #9a58c6e1
-def class_learner(dls, # `DataLoaders` in ab mode (`photo_dls` of lesson 07a)
-                  train_files, # training photos, for the prior of the bins
-                  gen=None, # a `Lite0ClassUNet`; default a new one
-                  init:dict=None, # state dict of a `Lite0UNet` (L1 model) to start from
-                  lam:float=0.5, # share of the uniform distribution in the weights
-                  temperature:float=0.38, # of the annealed mean, for the metrics and `decode`
-                  n_prior:int=2000, # photos of `train_files` counted for the prior
-                  **kwargs): # passed to `lite0_learner` (lr, bf16, cbs, ...)
-    "A fastai `Learner` training a `Lite0ClassUNet` with the rebalanced classification loss"
-    from colorize_nb.pretrained_train import lite0_learner
-    from colorize_nb.metrics import color_metric_list
-    new = gen is None
-    if new:
-        gen = Lite0ClassUNet(temperature=temperature, pretrained=init is None)
-        if init is not None: gen.load_state_dict({k: v for k,v in init.items() if not k.startswith('final.1.')}, strict=False)
-    prior = ab_prior(train_files[::max(1, len(train_files)//n_prior)], gen.bins, gen.cell2q)
-    w = rebalance_weights(prior, gen.bins, lam)
-    if new: init_head(gen, init, prior*w)
-    learn = lite0_learner(dls, gen=gen, loss_func=RebalancedCE(gen.bins, gen.cell2q, w), metrics=color_metric_list(decode=gen.decode), **kwargs)
-    learn.colorize_meta.update(config='lite0-classes', temperature=gen.temperature)   # what `export_generator` saves
-    return learn

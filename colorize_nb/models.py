@@ -1,4 +1,4 @@
-"""The paper's generator (a U-Net, section 3.1) and discriminator (section 3.2) in small PyTorch blocks, in the CIFAR-10 and Places365 configurations, with weight initialisation, safetensors saving and a layer table.
+"""The paper's generator (a U-Net, section 3.1) and discriminator (section 3.2) in small PyTorch blocks, in the CIFAR-10 and Places365 configurations, with weight initialisation and a layer table.
 
 Docs: https://colorize-nb.github.io/colorize_nb/models.html.md"""
 
@@ -6,11 +6,10 @@ Docs: https://colorize-nb.github.io/colorize_nb/models.html.md"""
 
 # %% auto #0
 __all__ = ['configs', 'disc_layers', 'ref_params', 'down_block', 'up_block', 'init_weights', 'UNetGenerator', 'check_size',
-           'PatchDiscriminator', 'generator', 'discriminator', 'n_params', 'use_batch_stats', 'layer_table',
-           'save_generator', 'load_generator']
+           'PatchDiscriminator', 'generator', 'discriminator', 'n_params', 'use_batch_stats', 'layer_table']
 
 # %% ../nbs/02_models.ipynb #e9480d26
-import json, math, warnings
+import math, warnings
 from pathlib import Path
 import torch
 from torch import nn, Tensor
@@ -117,14 +116,8 @@ def generator(config:str='cifar', # 'cifar' (32x32, 16.65 M parameters) or 'plac
               n_out:int=3, # 3 for paper mode (L, a, b), 2 for ab mode
               width:float=1., # channel multiplier
               **kwargs) -> UNetGenerator: # `n_in`, `bn_first`, `init`, `dropout`
-    "The paper's U-Net generator in configuration `config`; 'lite0' and 'lite0-classes' are the pretrained-encoder U-Nets of lessons 07 and 07b"
-    if config == 'lite0':
-        from .pretrained import Lite0UNet
-        return Lite0UNet(n_out=n_out, **{k: v for k,v in kwargs.items() if k in ('dec', 'pretrained')})
-    if config == 'lite0-classes':   # n_out is the number of ab bins, fixed by the bins themselves
-        from .classes import Lite0ClassUNet
-        return Lite0ClassUNet(**{k: v for k,v in kwargs.items() if k in ('dec', 'pretrained', 'temperature')})
-    if config not in configs: raise ValueError(f"config must be one of {list(configs) + ['lite0', 'lite0-classes']}; got {config!r}")
+    "The paper's U-Net generator in configuration `config` (the registry of lesson 02b builds every family, the pretrained ones too)"
+    if config not in configs: raise ValueError(f"config must be one of {list(configs)}; got {config!r}")
     return UNetGenerator(**{**configs[config], **kwargs}, n_out=n_out, width=width)
 
 def discriminator(config:str='cifar', n_out:int=3, width:float=1., **kwargs) -> PatchDiscriminator:
@@ -163,35 +156,3 @@ def layer_table(model:nn.Module, *xs)->list:
     finally:
         for h in hooks: h.remove()
     return [(n, rows[n], n_params(m)) for n,m in units]
-
-# %% ../nbs/02_models.ipynb #9150f1c0
-def save_generator(gen:nn.Module, fname, meta:dict, dtype=None)->Path:
-    "Save `gen`'s weights to `fname` (.safetensors) and `meta` (needs 'config', 'width', 'mode') to `fname`.json"
-    from safetensors.torch import save_file
-    missing = {'config', 'width', 'mode'} - set(meta)
-    if missing: raise ValueError(f"meta must say {sorted(missing)} to rebuild the generator")
-    fname = Path(fname).with_suffix('.safetensors')
-    fname.parent.mkdir(parents=True, exist_ok=True)
-    sd = {k: (v.to(dtype) if dtype and v.is_floating_point() else v).contiguous() for k,v in gen.state_dict().items()}
-    save_file(sd, str(fname), metadata={'format': 'pt'})
-    bn_first = hasattr(gen, 'downs') and any(isinstance(m, nn.BatchNorm2d) for m in gen.downs[0])
-    fname.with_suffix('.json').write_text(json.dumps({**meta, 'bn_first': bn_first, 'n_out': gen.n_out}, indent=1))
-    return fname
-
-# %% ../nbs/02_models.ipynb #772d458d
-def load_generator(fname, device=None)->tuple:
-    "(generator in eval mode, meta) from a file written by `save_generator`; nothing is unpickled"
-    from safetensors.torch import load_file
-    from safetensors import SafetensorError
-    fname = Path(fname)
-    js = fname.with_suffix('.json')
-    if not fname.exists(): raise FileNotFoundError(f"{fname}: no such weights file")
-    if not js.exists(): raise FileNotFoundError(f"{js}: the configuration file that goes with {fname.name} is missing")
-    meta = json.loads(js.read_text())
-    extra = {'temperature': meta['temperature']} if 'temperature' in meta else {}   # the classification model's decoding
-    gen = generator(meta['config'], n_out=meta.get('n_out', 3), width=meta['width'], bn_first=meta.get('bn_first', False), init=False, **extra)
-    try: sd = load_file(str(fname))
-    except (SafetensorError, OSError, ValueError) as e: raise ValueError(f"{fname}: not a valid safetensors file ({e})") from None
-    try: gen.load_state_dict({k: v.float() if v.is_floating_point() else v for k,v in sd.items()})
-    except RuntimeError as e: raise ValueError(f"{fname}: the weights do not fit the configuration in {js.name} ({str(e).splitlines()[0]})") from None
-    return gen.to(device or 'cpu').eval(), meta

@@ -17,8 +17,7 @@ import numpy as np, torch, torch.nn.functional as F
 from PIL import Image
 import av
 from .color import rgb2lab, denorm_ab, local_data, data_url, cache_dir
-from .cli import tmp_beside
-from .inference import (default_model, load_model, L_of, lab_to_rgb8, download, check_memory, max_pixels,
+from .inference import (tmp_beside, default_model, load_model, L_of, lab_to_rgb8, download, check_memory, max_pixels,
                                    _check_pixels, _net_input, _predict_ab, _work_hw, check_saturation)
 
 # %% ../nbs/11_video.ipynb #7dd39189

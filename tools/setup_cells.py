@@ -20,6 +20,7 @@ lessons = {
     '00_color': dict(more=[skimage]),
     '01_data': dict(data=[cifar, photos]),
     '02_models': dict(),
+    '02b_registry': dict(),
     '03_metrics': dict(more=[skimage], data=[cifar]),
     '04_baseline': dict(data=[cifar], full="the paper's U-Net (width 1) for 200 epochs with colorize-nb-train; estimated 1 h on a T4, 15 min on an A100"),
     '05_gan': dict(data=[cifar], full="the paper's GAN (width 1) for 200 epochs with colorize-nb-train; estimated 3 h on a T4, 45 min on an A100"),
@@ -29,6 +30,7 @@ lessons = {
     '07_pretrained': dict(more=[lite0]),
     '07a_pretrained_train': dict(more=[lite0], data=[photos, scenes]),
     '07b_classes': dict(more=[lite0], data=[photos, scenes]),
+    '07b1_class_train': dict(more=[lite0]),
     '07c_train': dict(data=[cifar, photos, scenes]),
     '08_demo': dict(),
     '09_widgets': dict(data=[photos]),
@@ -36,6 +38,7 @@ lessons = {
     '10_tutorial_cifar10': dict(data=[cifar], full="both of the paper's networks (width 1) for 200 epochs each; estimated 4 h on a T4, 1 h on an A100"),
     '11_video': dict(extra='video', check=['cv2'], data=[clip]),
     '12_lessons': dict(),
+    '13_layers': dict(),
 }
 
 def repo():
