@@ -502,7 +502,6 @@ d = { 'settings': { 'branch': 'main',
                                      'colorize_nb.widgets.panel_figure': ('widgets.html#panel_figure', 'colorize_nb/widgets.py'),
                                      'colorize_nb.widgets.prepare': ('widgets.html#prepare', 'colorize_nb/widgets.py'),
                                      'colorize_nb.widgets.read_upload': ('widgets.html#read_upload', 'colorize_nb/widgets.py'),
-                                     'colorize_nb.widgets.size_kw': ('widgets.html#size_kw', 'colorize_nb/widgets.py'),
                                      'colorize_nb.widgets.size_range': ('widgets.html#size_range', 'colorize_nb/widgets.py'),
                                      'colorize_nb.widgets.wilson': ('widgets.html#wilson', 'colorize_nb/widgets.py'),
                                      'colorize_nb.widgets.wipe': ('widgets.html#wipe', 'colorize_nb/widgets.py')}}}

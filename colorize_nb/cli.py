@@ -52,14 +52,14 @@ def save_atomic(img, dst:Path, force:bool=False):
 # %% ../nbs/06a_cli.ipynb #fc0039b7
 def _message(e:Exception)->str: return str(e) if isinstance(e, (OSError, ValueError, MemoryError)) else f"{type(e).__name__}: {e}"
 
-def _film(src, dst, model, size, device, force, progress, steady, crf, every, saturation=1.):
+def _film(src, dst, model, render_size, device, force, progress, steady, crf, every, saturation=1.):
     "Colorize the film `src` into `dst` (lesson 11), with a line on what was done"
     from colorize_nb.video import colorize_video
-    r = colorize_video(src, dst, model=model, render_size=size, device=device, steady=None if steady == 'none' else steady, saturation=saturation,
+    r = colorize_video(src, dst, model=model, render_size=render_size, device=device, steady=None if steady == 'none' else steady, saturation=saturation,
                        crf=crf, every=every, force=force, progress=progress)
     print(f"{src}: {r['frames']} frames at {r['fps']:.1f} frames/s" + (f", sound {r['sound']}" if r['sound'] else ''), file=sys.stderr)
 
-def colorize_jobs(jobs, model=default_model, size:int=None, device:str=None, force:bool=False, progress:bool=True,
+def colorize_jobs(jobs, model=default_model, render_size:int=None, device:str=None, force:bool=False, progress:bool=True,
                   steady:str='ema', crf:int=18, every:int=None, saturation:float=1.)->tuple:
     "Colorize each (input, output) pair of `jobs` (an .mp4 output: a film, lesson 11); returns (done, skipped, failed), `failed` a list of (input, message)"
     from fastprogress.fastprogress import progress_bar
@@ -69,8 +69,8 @@ def colorize_jobs(jobs, model=default_model, size:int=None, device:str=None, for
         try:
             with warnings.catch_warnings(record=True) as w:
                 warnings.simplefilter('always')
-                if dst.suffix == '.mp4': _film(src, dst, model, size, device, force, progress and len(jobs) == 1, steady, crf, every, saturation)
-                else: save_atomic(colorize(src, model=model, size=size, device=device, saturation=saturation), dst, force)
+                if dst.suffix == '.mp4': _film(src, dst, model, render_size, device, force, progress and len(jobs) == 1, steady, crf, every, saturation)
+                else: save_atomic(colorize(src, model=model, render_size=render_size, device=device, saturation=saturation), dst, force)
             for o in w: print(f"note: {o.message}", file=sys.stderr)
             done += 1
         except Exception as e: failed.append((src, _message(e)))
@@ -96,7 +96,8 @@ def gather(obj, world:int)->list:
 def main(*inputs:str, # image and video files, and folders of them (searched recursively)
          Out:str=None, # output folder (-o)
          model:str=default_model, # a model name (see `colorize_nb.list_models()`) or a .safetensors path
-         size:int=None, # working size the network sees (default: the model's)
+         render_size:int=None, # shorter side of the image the network sees (default: the model's)
+         size:int=None, # older name of --render-size
          device:str=None, # e.g. cuda or cpu (default: the one `colorize` picks; each process of a job its own GPU)
          suffix:str='_color', # added to each output file name
          steady:str='ema', # films: how colour is held steady over time, 'ema', 'flow' or 'none' (lesson 11)
@@ -117,7 +118,7 @@ def main(*inputs:str, # image and video files, and folders of them (searched rec
     except (OSError, ValueError) as e: raise CliError(f"colorize-nb: {e}") from None
     noun = 'image(s)' if all(d.suffix != '.mp4' for _,d in jobs) else 'file(s)'
     if world > 1 and rank == 0: print(f"colorize-nb: world size {world}, rank 0 of {world}: {len(jobs)} {noun} split across the processes", flush=True)
-    res = gather(colorize_jobs(jobs[rank::world], model, size, device, force, rank == 0, steady, crf, every, saturation), world)
+    res = gather(colorize_jobs(jobs[rank::world], model, render_size or size, device, force, rank == 0, steady, crf, every, saturation), world)
     done,skipped,failed = sum(r[0] for r in res), sum(r[1] for r in res), [f for r in res for f in r[2]]
     if world > 1: torch.distributed.destroy_process_group()
     if rank: sys.exit(1 if failed else 0)   # rank 0 speaks for the job

@@ -128,7 +128,8 @@ def mean_ab(dl, n_batches:int=20)->Tensor:
 # %% ../nbs/03_metrics.ipynb #881a8e7f
 def trivial_baselines(dls, n_batches:int=20)->dict:
     "Metrics on `dls.valid` of two colorizers without training: no colour, and a constant tint (`mean_ab` of `dls.train`)"
-    tint = mean_ab(dls.train, n_batches)
+    trn = dls.train.new(shuffle=False, drop_last=False) if hasattr(dls.train, 'new') else dls.train   # every training item counts, however few
+    tint = mean_ab(trn, n_batches)
     def no_colour(x, y): return torch.cat([y[:, :-2], torch.zeros_like(y[:, -2:])], 1)
     def constant(x, y):  return torch.cat([y[:, :-2], tint.to(y)[None,:,None,None].expand_as(y[:, -2:])], 1)
     return {'no colour (true L, ab = 0)': score_preds(dls.valid, no_colour), 'constant tint (true L, mean ab)': score_preds(dls.valid, constant)}
