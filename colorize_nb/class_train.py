@@ -11,8 +11,10 @@ __all__ = ['class_learner']
 from .classes import Lite0ClassUNet, ab_prior, rebalance_weights, init_head, RebalancedCE
 from .pretrained_train import lite0_learner
 from .metrics import color_metric_list
+from fastcore.meta import delegates
 
 # %% ../nbs/07b1_class_train.ipynb #5689c5d2
+@delegates(lite0_learner, but=['loss_func', 'metrics'])
 def class_learner(dls, # `DataLoaders` in ab mode (`photo_dls` of lesson 07a)
                   train_files, # training photos, for the prior of the bins
                   gen=None, # a `Lite0ClassUNet`; default a new one
@@ -20,7 +22,7 @@ def class_learner(dls, # `DataLoaders` in ab mode (`photo_dls` of lesson 07a)
                   lam:float=0.5, # share of the uniform distribution in the weights
                   temperature:float=0.38, # of the annealed mean, for the metrics and `decode`
                   n_prior:int=2000, # photos of `train_files` counted for the prior
-                  **kwargs): # passed to `lite0_learner` (lr, bf16, cbs, ...)
+                  **kwargs): # passed to `lite0_learner` (bf16, cbs, ...)
     "A fastai `Learner` training a `Lite0ClassUNet` with the rebalanced classification loss"
     new = gen is None
     if new:

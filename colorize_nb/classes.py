@@ -13,7 +13,7 @@ import numpy as np, torch
 import torch.nn.functional as F
 from torch import Tensor
 from PIL import Image
-from .color import d65, rgb_from_xyz, ab_scale, rgb2lab
+from .color import d65, rgb_from_xyz, ab_scale, cie_finv, thumb_lab
 from .pretrained import Lite0UNet
 
 # %% ../nbs/07b_classes.ipynb #54b901a7
@@ -32,7 +32,7 @@ def ab_bins(L_steps:int=101)->tuple:
     pts = _grid()[:, None] + torch.tensor([[0, 0], [-4.9, -4.9], [-4.9, 4.9], [4.9, -4.9], [4.9, 4.9]], dtype=torch.float64)
     fy = ((torch.linspace(0, 100, L_steps, dtype=torch.float64) + 16)/116)[:, None, None]
     f = torch.stack([fy + pts[..., 0]/500, fy.expand(-1, *pts.shape[:2]), fy - pts[..., 1]/200], -1)
-    xyz = torch.where(f > 6/29, f**3, (f - 16/116)*3*(6/29)**2)*d65          # Lab -> XYZ, as in `lab2rgb`
+    xyz = cie_finv(f)*d65                                                     # Lab -> XYZ, as in `lab2rgb`
     rgb = xyz @ rgb_from_xyz.T                                               # linear sRGB, not clipped
     kept = ((rgb >= 0) & (rgb <= 1)).all(-1).any(-1).any(0)
     return _grid()[kept].float(), kept
@@ -63,8 +63,7 @@ def ab_prior(files, bins:Tensor, c2q:Tensor, size:int=64)->Tensor:
     "How often each bin occurs (Q,) among the pixels of `files` (thumbnails of about `size` pixels)"
     cnt = torch.zeros(len(bins), dtype=torch.float64)
     for f in files:
-        img = Image.open(f); img.draft('RGB', (size, size)); img = img.convert('RGB'); img.thumbnail((size, size))
-        ab = rgb2lab(torch.from_numpy(np.asarray(img, dtype=np.float32)/255).permute(2, 0, 1))[1:]
+        ab = thumb_lab(f, size)[1:]
         cnt += torch.bincount(c2q[nearest_cells(ab[None])[:, 4]].flatten(), minlength=len(bins)).double()
     if cnt.sum() == 0: raise ValueError("ab_prior: no images given")
     return (cnt/cnt.sum()).float()

@@ -7,8 +7,8 @@ Docs: https://colorize-nb.github.io/colorize_nb/color.html.md"""
 # %% auto #0
 __all__ = ['sample_names', 'data_var', 'url_var', 'xyz_from_rgb', 'rgb_from_xyz', 'd65', 'lab_channel_titles', 'L_scale',
            'ab_scale', 'rec601', 'sample_paths', 'cache_dir', 'local_data', 'data_url', 'img2tensor', 'tensor2img',
-           'srgb2linear', 'linear2srgb', 'rgb2lab', 'lab2rgb', 'lab_channel_images', 'show_lab_channels', 'norm_L',
-           'denorm_L', 'norm_ab', 'denorm_ab', 'norm_lab', 'denorm_lab', 'rgb2gray']
+           'srgb2linear', 'linear2srgb', 'cie_f', 'cie_finv', 'rgb2lab', 'lab2rgb', 'thumb_lab', 'lab_channel_images',
+           'show_lab_channels', 'norm_L', 'denorm_L', 'norm_ab', 'denorm_ab', 'norm_lab', 'denorm_lab', 'rgb2gray']
 
 # %% ../nbs/00_color.ipynb #8715932c
 import os
@@ -83,6 +83,14 @@ xyz_from_rgb = torch.tensor([[0.412453, 0.357580, 0.180423],
 rgb_from_xyz = torch.linalg.inv(xyz_from_rgb)
 d65 = torch.tensor([0.95047, 1., 1.08883], dtype=torch.float64)
 
+def cie_f(t:Tensor)->Tensor:
+    "The CIE f curve of Lab, applied to X/Xn, Y/Yn, Z/Zn: a cube root above (6/29)**3, a straight line below (scikit-image's constants)"
+    return torch.where(t > 0.008856, t.clamp_min(0.008856)**(1/3), 7.787*t + 16/116)
+
+def cie_finv(f:Tensor)->Tensor:
+    "The inverse of `cie_f`: X/Xn, Y/Yn or Z/Zn from f (the knee at 6/29)"
+    return torch.where(f > 0.2068966, f.clamp_min(0.2068966)**3, (f - 16/116)/7.787)
+
 def _mix(m, x):
     "Apply the 3x3 colour matrix `m` to the channel dim (-3) of `x`"
     return torch.einsum('ij,...jhw->...ihw', m.to(x), x)
@@ -92,8 +100,7 @@ def rgb2lab(rgb:Tensor)->Tensor:
     "sRGB in [0, 1], shape (..., 3, H, W), to CIE Lab (D65): L in [0, 100], a and b roughly in [-110, 110]"
     _check_img(rgb, 'rgb')
     xyz = _mix(xyz_from_rgb, srgb2linear(rgb)) / d65.to(rgb)[:,None,None]
-    f = torch.where(xyz > 0.008856, xyz.clamp_min(0.008856)**(1/3), 7.787*xyz + 16/116)
-    fx,fy,fz = f.unbind(-3)
+    fx,fy,fz = cie_f(xyz).unbind(-3)
     return torch.stack([116*fy - 16, 500*(fx - fy), 200*(fy - fz)], dim=-3)
 
 # %% ../nbs/00_color.ipynb #22c730e3
@@ -103,8 +110,16 @@ def lab2rgb(lab:Tensor)->Tensor:
     L,a,b = lab.unbind(-3)
     fy = (L + 16)/116
     f = torch.stack([fy + a/500, fy, (fy - b/200).clamp_min(0)], dim=-3)
-    xyz = torch.where(f > 0.2068966, f.clamp_min(0.2068966)**3, (f - 16/116)/7.787) * d65.to(lab)[:,None,None]
+    xyz = cie_finv(f) * d65.to(lab)[:,None,None]
     return linear2srgb(_mix(rgb_from_xyz, xyz)).clamp(0, 1)
+
+# %% ../nbs/00_color.ipynb #1e8f7148
+def thumb_lab(img, size:int=64)->Tensor:
+    "Lab (3, h, w) of a thumbnail of about `size` pixels of `img` (an image file or a PIL image)"
+    from PIL import Image
+    img = img if isinstance(img, Image.Image) else Image.open(img)
+    img.draft('RGB', (size, size)); img = img.convert('RGB'); img.thumbnail((size, size))
+    return rgb2lab(img2tensor(img))
 
 # %% ../nbs/00_color.ipynb #57c6341b
 def lab_channel_images(img:Tensor)->list:

@@ -18,7 +18,7 @@ from PIL import Image
 warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated')  # raised by fastai's import, not ours
 from fastai.vision.all import *
 from fastdownload import download_url
-from .color import rgb2lab, lab2rgb, rgb2gray, norm_L, norm_lab, denorm_lab, denorm_ab, denorm_L, norm_ab, cache_dir
+from .color import rgb2lab, lab2rgb, rgb2gray, thumb_lab, norm_L, norm_lab, denorm_lab, denorm_ab, denorm_L, norm_ab, cache_dir
 from .color import local_data, data_url, data_var, url_var
 
 # %% ../nbs/01_data.ipynb #ab2d7437
@@ -94,10 +94,7 @@ def image_chroma(fn, size:int=64)->float:
     "Mean Lab chroma of image file `fn` (0 for a gray image), from a thumbnail of about `size` pixels"
     img = Image.open(fn)
     if img.mode in ('1', 'L', 'LA', 'I', 'I;16', 'F'): return 0.
-    img.draft('RGB', (size, size))
-    img = img.convert('RGB')
-    img.thumbnail((size, size))
-    ab = rgb2lab(torch.from_numpy(np.asarray(img, dtype=np.float32)/255).permute(2,0,1))[1:]
+    ab = thumb_lab(img, size)[1:]
     return ab.pow(2).sum(0).sqrt().mean().item()
 
 # %% ../nbs/01_data.ipynb #6777511e
@@ -298,6 +295,7 @@ def places365_files(path)->tuple:
     if not trn: raise FileNotFoundError(f"{path}: no Places365 training images (expected data_256/ or places365_train_standard.txt)")
     return trn,val
 
+@delegates(colorize_dls)
 def places365_dls(path, size:int=256, bs:int=16, **kwargs) -> DataLoaders:
     "`colorize_dls` on Places365-Standard at `path`, with its own validation set (the paper: 256x256, batch 16)"
     return colorize_dls(places365_files(path), size=size, bs=bs, **kwargs)

@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from torch import Tensor
 from PIL import Image, ImageOps, UnidentifiedImageError
 from .color import (rgb2lab, lab2rgb, norm_L, denorm_ab, L_scale, cache_dir, srgb2linear, linear2srgb,
-                               xyz_from_rgb, rgb_from_xyz, d65)
+                               xyz_from_rgb, rgb_from_xyz, d65, cie_f, thumb_lab)
 from .models import use_batch_stats
 from .registry import load_generator, read_card, sha256_file, weights_dir
 
@@ -41,7 +41,7 @@ def _scores(name:str)->dict:
     i = model_info(name)
     return dict(name=name, role=i['role'], description=i['description'], recipe=i['recipe'], width=i['width'], epochs=i['epochs'],
                 epochs_run=i['epochs_run'] or i['epochs'], kept_epoch=i['kept_epoch'], train_minutes=i['train_minutes'],
-                protocol=i['protocol'], metrics=i['metrics'], no_colour=i['baselines']['gray'], constant_tint=i['baselines']['tint'])
+                protocol=i['protocol'], metrics=i['metrics'], gray=i['baselines']['gray'], tint=i['baselines']['tint'])
 
 def list_models(details:bool=False)->list:
     "Names of the shipped models, then those that can be downloaded; with `details`, each shipped model's scores beside the trivial baselines'"
@@ -166,7 +166,7 @@ _y_w = xyz_from_rgb[1].float()                           # Y row of the sRGB mat
 _rgb_from_xyz_T = (rgb_from_xyz*d65).float().T          # D65 white folded into the matrix
 _ltab8 = rgb2lab(torch.arange(256.)[None, None].expand(3, 1, 256)/255)[0, 0].numpy()   # L of each 8-bit gray
 _ytab = torch.linspace(0, 1, 16385, dtype=torch.float64)  # L over the luminance Y, fine enough to interpolate
-_ltab = torch.where(_ytab > 0.008856, 116*_ytab.clamp_min(0.008856)**(1/3) - 16, 903.3*_ytab).float().numpy()
+_ltab = (116*cie_f(_ytab) - 16).float().numpy()
 
 # %% ../nbs/06_inference.ipynb #f0cf766e
 _pool = None
@@ -368,11 +368,7 @@ def colorize_batch(imgs, model=default_model, render_size:int=None, device=None,
 # %% ../nbs/06_inference.ipynb #7306ec64
 def mean_ab_files(files, size:int=64)->tuple:
     "Mean (a, b) over the pixels of `files` (thumbnails of about `size` pixels): the best single tint in the L2 sense"
-    acc = []
-    for f in files:
-        img = Image.open(f); img.draft('RGB', (size, size)); img = img.convert('RGB'); img.thumbnail((size, size))
-        acc.append(rgb2lab(torch.from_numpy(np.asarray(img, dtype=np.float32)/255).permute(2,0,1))[1:].mean((1, 2)))
-    return tuple(torch.stack(acc).mean(0).tolist())
+    return tuple(torch.stack([thumb_lab(f, size)[1:].mean((1, 2)) for f in files]).mean(0).tolist())
 
 # %% ../nbs/06_inference.ipynb #d1f9f0ee
 def tinted(img, ab=(0., 0.))->Image.Image:

@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from torch import nn, Tensor
 from PIL import Image
 from .models import check_size
-from .color import img2tensor
+from .color import img2tensor, cie_finv, linear2srgb
 
 # %% ../nbs/07_pretrained.ipynb #7ec3be61
 lite0_stages = [  # (expansion, kernel, stride, filters, repeats) of EfficientNet-Lite0's seven stages
@@ -111,9 +111,8 @@ def classify(net, img, k:int=5)->list:
 # %% ../nbs/07_pretrained.ipynb #a68b6323
 def L_to_gray(x:Tensor)->Tensor:
     "The sRGB gray value (in [0, 1]) of normalised lightness `x` = L/50 - 1: what a gray photo looked like to ImageNet"
-    fy = ((x.float() + 1)*50 + 16)/116
-    Y = torch.where(fy > 6/29, fy.clamp_min(6/29)**3, (fy - 16/116)*3*(6/29)**2)
-    return torch.where(Y > 0.0031308, 1.055*Y.clamp_min(0.0031308)**(1/2.4) - 0.055, Y*12.92).to(x.dtype)
+    Y = cie_finv(((x.float() + 1)*50 + 16)/116)   # luminance, from L (lesson 00)
+    return linear2srgb(Y).to(x.dtype)
 
 # %% ../nbs/07_pretrained.ipynb #441a7993
 def up_conv(ni:int, nf:int)->nn.Sequential:

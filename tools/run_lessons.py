@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from check_wheel import build, sh, root
 
-heavy_first = ('07c_train', '10_tutorial_cifar10', '06_inference', '11_video', '07a_pretrained_train', '05_gan', '09_widgets', '06a_cli')
+heavy_first = ('05b_train', '10_tutorial_cifar10', '06_inference', '11_video', '07a_pretrained_train', '05_gan', '09_widgets', '06a_cli')
 
 def make_venv(whl, tmp):
     "A fresh venv in `tmp/venv` with the wheel installed and the project venv's packages after its own: (python, site)"
