@@ -21,7 +21,7 @@ from fastai.callback.fp16 import AMPMode
 from .data import n_out
 from .models import generator, discriminator, UNetGenerator, PatchDiscriminator, use_batch_stats
 from .metrics import color_metric_list
-from .baseline import paper_adam, paper_lr, DeviceMixedPrecision, PlateauDecay, learner_cbs, with_meta
+from .learner import paper_adam, paper_lr, DeviceMixedPrecision, PlateauDecay, learner_cbs, with_meta
 
 # %% ../nbs/05_gan.ipynb #628e2e23
 def bce(logits:Tensor, target:float)->Tensor:

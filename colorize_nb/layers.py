@@ -17,7 +17,7 @@ layers = {   # layer -> its modules, in the order they may import each other
     'networks': ['models', 'pretrained', 'classes'],
     'registry': ['registry'],
     'data and metrics': ['data', 'metrics'],
-    'training': ['baseline', 'gan', 'pretrained_train', 'class_train', 'train'],
+    'training': ['learner', 'gan', 'pretrained_train', 'class_train', 'train'],
     'inference': ['inference', 'video', 'cli'],
     'apps': ['demo', 'widgets', 'app', 'lessons', 'layers'],
 }

@@ -13,7 +13,7 @@ from pathlib import Path
 from importlib.resources import files
 import torch
 from .data import data_source
-from .baseline import amp_for
+from .learner import amp_for
 
 # %% ../nbs/12_lessons.ipynb #516402f2
 def install_origin(direct_url:dict|None)->str:

@@ -15,7 +15,7 @@ from PIL import Image
 from fastai.vision.all import (DataBlock, IndexSplitter, RandomResizedCrop, FlipItem, Learner, Adam, L, get_image_files, Callback)
 from .color import lab2rgb, denorm_L, denorm_ab
 from .data import GrayBlock, LabBlock, OpenOnce
-from .baseline import l1_loss, learner_cbs, with_meta
+from .learner import l1_loss, learner_cbs, with_meta
 from .metrics import color_metric_list
 from .pretrained import *
 

@@ -23,7 +23,7 @@ from fastai.callback.progress import ProgressCallback
 from fastcore.basics import noop
 from fastai.distributed import DistributedDL, _round_to_multiple
 from .data import colorize_dls, cifar10_path, places365_files, extract_archive, find_data
-from .baseline import baseline_learner, l1_loss, l2_loss, export_generator, PlateauDecay
+from .learner import baseline_learner, l1_loss, l2_loss, export_generator, PlateauDecay
 from .gan import gan_learner
 from .metrics import trivial_baselines, higher_better
 from .registry import weights_dir, update_card, load_generator

@@ -18,7 +18,7 @@ from PIL import Image, ImageDraw
 from .color import sample_paths
 from .inference import colorize, default_model, list_models, load_model, model_info, open_image, to_image
 from .metrics import color_metrics, higher_better
-from .cli import image_exts
+from .cli import image_exts, visible_files
 from fastcore.basics import patch
 
 # %% ../nbs/09_widgets.ipynb #8f5718e8
@@ -158,7 +158,7 @@ def image_files(folder, limit:int=2000)->list:
     "Image files in `folder` (searched recursively, sorted), at most `limit`"
     p = Path(folder).expanduser()
     if not p.is_dir(): raise FileNotFoundError(f"{p}: no such folder")
-    fs = sorted(f for f in p.rglob('*') if f.is_file() and f.suffix.lower() in image_exts and not f.name.startswith('.'))
+    fs = [f for f in visible_files(p) if f.suffix.lower() in image_exts]
     if not fs: raise ValueError(f"{p}: the folder has no image files")
     return fs[:limit]
 
