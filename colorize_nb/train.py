@@ -168,14 +168,14 @@ def kept_epochs(plan:list, phase:str, epoch:int)->int:
 
 # %% ../nbs/05b_train.ipynb #1b8aaa5a
 recipes = {   # name -> the command's settings, its phases [(name, epochs, {size, bs, lr, kind})] and the card's words
-    'cifar10-unet': dict(data='cifar10', model='unet', width=0.5, size=32, monitor='valid_loss', phases=[('l2', 6, {})],
+    'cifar10-unet': dict(data='cifar10', model='unet', width=0.5, monitor='valid_loss', phases=[('l2', 6, dict(size=32, bs=128))],
                          role='U-Net', description="the paper's U-Net baseline (L2, equation 9) at half width"),
-    'cifar10-gan': dict(data='cifar10', model='gan', mode='ab', width=0.5, size=32, plateau=5, g_steps=2, crit_lr_mult=0.1, ema=0.999, spectral=True,
-                        channels_last=True, monitor='mae', phases=[('l1', 3, {}), ('gan', 200, {})], role='GAN',
+    'cifar10-gan': dict(data='cifar10', model='gan', mode='ab', width=0.5, plateau=5, g_steps=2, crit_lr_mult=0.1, ema=0.999, spectral=True,
+                        channels_last=True, monitor='mae', phases=[('l1', 3, dict(size=32, bs=128)), ('gan', 200, dict(size=32, bs=128))], role='GAN',
                         description="the paper's conditional GAN at half width (L1 pretraining, then equations 5-8; 2 G steps per D step, "
                                     "D lr x 0.1, generator weight average 0.999, spectral norm in D)"),
-    'photos-gan': dict(data='photos256', model='gan', mode='ab', config='places', width=0.5, size=128, bs=16, monitor='mae',
-                       phases=[('l1', 10, {}), ('gan', 6, {})], role='GAN',
+    'photos-gan': dict(data='photos256', model='gan', mode='ab', config='places', width=0.5, monitor='mae',
+                       phases=[('l1', 10, dict(size=128, bs=16)), ('gan', 6, dict(size=128, bs=16))], role='GAN',
                        description="the paper's Places365 GAN at half width on 128 px crops (L1 pretraining, then equations 5-8)"),
     'photos-lite0': dict(data='photos', model='lite0', monitor='mae', role='pretrained',
                          phases=[('frozen', 1, dict(size=128, bs=32, lr=1e-3)), ('unfrozen', 6, dict(size=128, bs=32, lr=1e-3)),
