@@ -30,6 +30,7 @@ def is_loopback(host:str)->bool:
     try: return ipaddress.ip_address(host).is_loopback
     except ValueError: return False
 
+# %% ../nbs/09a_app.ipynb #58ea6ddc
 def voila_cmd(nb, port:int=8866, host:str='127.0.0.1', browser:bool=True, cull_idle:int=60)->list:
     "The command line that serves notebook `nb` with Voila on `host`:`port`, culling kernels left idle and unconnected for `cull_idle` s"
     return [sys.executable, '-m', 'voila', str(nb), f'--port={port}', f'--Voila.ip={host}', '--Voila.port_retries=0',
@@ -51,6 +52,7 @@ def _kernel_key(p):
     try: return (p.create_time(), p.pid) if 'ipykernel' in ' '.join(p.cmdline()) else None
     except Exception: return None   # it ended while we looked
 
+# %% ../nbs/09a_app.ipynb #a84c0bad
 def sessions_ahead()->int:
     "How many kernels of this kernel's server (its sibling processes) started before this one"
     import psutil
@@ -65,6 +67,7 @@ def _busy(msg:str):
     from IPython.display import HTML
     return HTML(f'<p class="cnb-busy" style="font-size:1.2em">colorize_nb is busy: {html.escape(msg)}</p>')
 
+# %% ../nbs/09a_app.ipynb #df344293
 def admit(max_sessions:int=None, need_mb:int=session_mb):
     "None if this session may start the app; else a one-line page saying why not (too many sessions, or too little memory)"
     if max_sessions is not None and (n := sessions_ahead()) >= max_sessions:
@@ -80,6 +83,7 @@ def default_sessions()->int:
     free = free_memory()
     return max(1, int(free//(session_mb*1e6))) if free else 4
 
+# %% ../nbs/09a_app.ipynb #0e73983b
 @call_parse
 def main(images:str=None, # a folder of images to offer (default: the sample images)
          port:int=8866, # the port to serve on

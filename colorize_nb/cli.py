@@ -26,10 +26,12 @@ def _kind(f:Path)->str:
     ext = f.suffix.lower()
     return media_kind(f) or ('image' if ext in image_exts else 'video' if ext in video_exts else None)
 
+# %% ../nbs/06a_cli.ipynb #763357cb
 def visible_files(folder)->list:
     "Every file under `folder`, searched recursively and sorted, hidden ones left out"
     return sorted(f for f in Path(folder).rglob('*') if f.is_file() and not f.name.startswith('.'))
 
+# %% ../nbs/06a_cli.ipynb #94d2f715
 def find_jobs(inputs, out:Path, suffix:str='_color')->list:
     "(input file, output file) pairs for files and folders in `inputs`; raises if an input is missing or a folder has no images or videos"
     jobs = []
@@ -57,6 +59,7 @@ def save_atomic(img, dst:Path, force:bool=False):
 # %% ../nbs/06a_cli.ipynb #fc0039b7
 def _message(e:Exception)->str: return str(e) if isinstance(e, (OSError, ValueError, MemoryError)) else f"{type(e).__name__}: {e}"
 
+# %% ../nbs/06a_cli.ipynb #b0826f7a
 def _film(src, dst, model, render_size, device, force, progress, steady, crf, every, saturation=1.):
     "Colorize the film `src` into `dst` (lesson 11), with a line on what was done"
     from colorize_nb.video import colorize_video
@@ -64,6 +67,7 @@ def _film(src, dst, model, render_size, device, force, progress, steady, crf, ev
                        crf=crf, every=every, force=force, progress=progress)
     print(f"{src}: {r['frames']} frames at {r['fps']:.1f} frames/s" + (f", sound {r['sound']}" if r['sound'] else ''), file=sys.stderr)
 
+# %% ../nbs/06a_cli.ipynb #fc84b4f7
 def colorize_jobs(jobs, model=default_model, render_size:int=None, device:str=None, force:bool=False, progress:bool=True,
                   steady:str='ema', crf:int=18, every:int=None, saturation:float=1.)->tuple:
     "Colorize each (input, output) pair of `jobs` (an .mp4 output: a film, lesson 11); returns (done, skipped, failed), `failed` a list of (input, message)"
@@ -89,6 +93,7 @@ def join_job()->tuple:
     if world > 1 and not torch.distributed.is_initialized(): torch.distributed.init_process_group('gloo')   # counts only: the CPU will do
     return rank, world, local
 
+# %% ../nbs/06a_cli.ipynb #6a6ac145
 def gather(obj, world:int)->list:
     "`obj` of every process of the job, in rank order"
     if world == 1: return [obj]

@@ -41,6 +41,7 @@ def local_data(name:str, # a file name inside the data folder, e.g. 'photos256.t
     p = Path(path).expanduser()/name
     return p if p.is_file() else None
 
+# %% ../nbs/00_color.ipynb #f361b413
 def data_url(name:str, # the file's name in the mirror, as in the data folder
              url:str|None=None)->str|None: # its public URL, used when no mirror is set
     "Where `name` downloads from: `$COLORIZE_NB_DATA_URL/name` when that mirror is set, else `url`"
@@ -53,6 +54,7 @@ def img2tensor(img)->Tensor:
     import numpy as np
     return torch.from_numpy(np.asarray(img.convert('RGB'), dtype=np.float32)/255).permute(2,0,1).contiguous()
 
+# %% ../nbs/00_color.ipynb #3e3a853a
 def tensor2img(x:Tensor):
     "A float RGB tensor (3, H, W) in [0, 1] as a PIL image"
     from PIL import Image
@@ -72,6 +74,7 @@ def srgb2linear(x:Tensor)->Tensor:
     "Undo the sRGB gamma: encoded values in [0, 1] to linear light"
     return torch.where(x > 0.04045, ((x.clamp_min(0.04045)+0.055)/1.055)**2.4, x/12.92)
 
+# %% ../nbs/00_color.ipynb #5130a039
 def linear2srgb(x:Tensor)->Tensor:
     "Apply the sRGB gamma: linear light to encoded values"
     return torch.where(x > 0.0031308, 1.055*x.clamp_min(0.0031308)**(1/2.4)-0.055, x*12.92)
@@ -87,10 +90,12 @@ def cie_f(t:Tensor)->Tensor:
     "The CIE f curve of Lab, applied to X/Xn, Y/Yn, Z/Zn: a cube root above (6/29)**3, a straight line below (scikit-image's constants)"
     return torch.where(t > 0.008856, t.clamp_min(0.008856)**(1/3), 7.787*t + 16/116)
 
+# %% ../nbs/00_color.ipynb #354c5d3d
 def cie_finv(f:Tensor)->Tensor:
     "The inverse of `cie_f`: X/Xn, Y/Yn or Z/Zn from f (the knee at 6/29)"
     return torch.where(f > 0.2068966, f.clamp_min(0.2068966)**3, (f - 16/116)/7.787)
 
+# %% ../nbs/00_color.ipynb #0a757976
 def _mix(m, x):
     "Apply the 3x3 colour matrix `m` to the channel dim (-3) of `x`"
     return torch.einsum('ij,...jhw->...ihw', m.to(x), x)
@@ -146,8 +151,14 @@ def show_lab_channels(imgs, axs=None, figsize=None):
 L_scale, ab_scale = 50., 110.
 
 def norm_L(L:Tensor)->Tensor:   "L in [0, 100] to [-1, 1]";          return L/L_scale - 1
+
+# %% ../nbs/00_color.ipynb #ace06a21
 def denorm_L(x:Tensor)->Tensor: "[-1, 1] back to L in [0, 100]";     return (x + 1)*L_scale
+
+# %% ../nbs/00_color.ipynb #7917f919
 def norm_ab(ab:Tensor)->Tensor: "a, b in [-110, 110] to [-1, 1]";    return ab/ab_scale
+
+# %% ../nbs/00_color.ipynb #4203d751
 def denorm_ab(x:Tensor)->Tensor:"[-1, 1] back to a, b";               return x*ab_scale
 
 # %% ../nbs/00_color.ipynb #cf6c7479
@@ -155,6 +166,7 @@ def norm_lab(lab:Tensor)->Tensor:
     "Lab, shape (..., 3, H, W), scaled to [-1, 1] as the paper's repository does"
     return torch.cat([norm_L(lab[...,:1,:,:]), norm_ab(lab[...,1:,:,:])], dim=-3)
 
+# %% ../nbs/00_color.ipynb #a3a83861
 def denorm_lab(x:Tensor)->Tensor:
     "Undo `norm_lab`"
     return torch.cat([denorm_L(x[...,:1,:,:]), denorm_ab(x[...,1:,:,:])], dim=-3)

@@ -28,6 +28,7 @@ def _check_mode(mode):
     if mode not in modes: raise ValueError(f"mode must be one of {modes}; got {mode!r}")
     return mode
 
+# %% ../nbs/01_data.ipynb #2d7b8d30
 def n_out(mode:str)->int:
     "Number of channels the generator predicts in `mode`: 3 (L, a, b) in paper mode, 2 (a, b) in ab mode"
     return 3 if _check_mode(mode)=='paper' else 2
@@ -37,6 +38,7 @@ class TensorGray(TensorImageBase):
     "Gray input image, shown in [0, 1] with a gray colour map"
     _show_args = {'cmap': 'gray', 'vmin': 0, 'vmax': 1}
 
+# %% ../nbs/01_data.ipynb #34b3d38c
 def lab_to_rgb(lab:Tensor, L:Tensor=None)->Tensor:
     "RGB in [0, 1] from normalised Lab (..., 3, H, W), or from normalised ab (..., 2, H, W) and `L` in [0, 100]"
     lab = lab.as_subclass(Tensor).float()
@@ -45,6 +47,7 @@ def lab_to_rgb(lab:Tensor, L:Tensor=None)->Tensor:
         return lab2rgb(torch.cat([L.as_subclass(Tensor).float().expand_as(lab[...,:1,:,:]), denorm_ab(lab)], dim=-3))
     return lab2rgb(denorm_lab(lab))
 
+# %% ../nbs/01_data.ipynb #62afbce2
 class TensorLab(TensorImageBase):
     "Colour target or prediction: normalised Lab (3 channels) or ab (2 channels)"
     def show(self, ctx=None, L=None, **kwargs):
@@ -53,6 +56,8 @@ class TensorLab(TensorImageBase):
 
 # %% ../nbs/01_data.ipynb #feff4027
 class PILGray(PILImage): "A colour image that will become the gray input"
+
+# %% ../nbs/01_data.ipynb #297a8d40
 class PILLab(PILImage):  "A colour image that will become the Lab target"
 PILGray._tensor_cls, PILLab._tensor_cls = TensorGray, TensorLab
 
@@ -74,6 +79,7 @@ def GrayBlock(mode:str='paper'):
     "A `TransformBlock` for the gray input of `mode` (luma or L, scaled to [-1, 1])"
     return TransformBlock(type_tfms=PILGray.create, batch_tfms=ToGrayLab(mode))
 
+# %% ../nbs/01_data.ipynb #b9c98c8f
 def LabBlock(mode:str='paper'):
     "A `TransformBlock` for the colour target of `mode` (Lab or ab, scaled to [-1, 1])"
     return TransformBlock(type_tfms=PILLab.create, batch_tfms=ToGrayLab(mode))
@@ -102,6 +108,7 @@ def _chroma_or_err(fn):
     try: return image_chroma(fn)
     except Exception as e: return f'{type(e).__name__}: {e}'
 
+# %% ../nbs/01_data.ipynb #6a0d7854
 def check_images(files, gray_thresh:float=2.0, n_workers:int=defaults.cpus):
     "Split `files` into (colour, gray, unreadable) lists; gray: mean chroma under `gray_thresh`"
     res = parallel(_chroma_or_err, files, n_workers=n_workers, threadpool=True) if n_workers > 1 else L(files).map(_chroma_or_err)
@@ -182,6 +189,7 @@ def colorize_dls(source, # a folder of images, a list of image files, or a (trai
 # %% ../nbs/01_data.ipynb #15fcbf22
 def _L_of(x:TensorGray): return x.as_subclass(Tensor)*100  # decoded input is gray in [0, 1]; in ab mode it is L/100
 
+# %% ../nbs/01_data.ipynb #e9b659a5
 @dispatch
 def show_batch(x:TensorGray, y:TensorLab, samples, ctxs=None, max_n=10, nrows=None, ncols=None, figsize=None, **kwargs):
     if ctxs is None: ctxs = get_grid(min(len(samples), max_n), nrows=nrows, ncols=ncols, figsize=figsize, double=True)
@@ -243,11 +251,13 @@ def _source(name:str, url:str=None, path=None)->tuple:
     url = url or public_urls.get(name)
     return ('public',url) if url else (None,None)
 
+# %% ../nbs/01_data.ipynb #a54820e1
 def _as_data(p:Path, name:str)->Path:
     "`p` as a data folder: an archive is extracted, so is archive `name` in folder `p`; any other folder is the data"
     if p.is_file(): return extract_archive(p)
     return extract_archive(p/name) if (p/name).is_file() else p
 
+# %% ../nbs/01_data.ipynb #24ce9cdb
 def fetch_archive(url:str, name:str)->Path:
     "Archive `name` downloaded once from `url` into the cache; a failed download leaves nothing behind"
     dest = cache_dir()/'archive'/name
@@ -295,6 +305,7 @@ def places365_files(path)->tuple:
     if not trn: raise FileNotFoundError(f"{path}: no Places365 training images (expected data_256/ or places365_train_standard.txt)")
     return trn,val
 
+# %% ../nbs/01_data.ipynb #374d8711
 @delegates(colorize_dls)
 def places365_dls(path, size:int=256, bs:int=16, **kwargs) -> DataLoaders:
     "`colorize_dls` on Places365-Standard at `path`, with its own validation set (the paper: 256x256, batch 16)"

@@ -28,6 +28,7 @@ def bce(logits:Tensor, target:float)->Tensor:
     "Binary cross-entropy of `logits` against a constant `target`, with the sigmoid inside (stable)"
     return F.binary_cross_entropy_with_logits(logits.float(), torch.full_like(logits.float(), target))
 
+# %% ../nbs/05_gan.ipynb #5a55b21f
 def gen_adv_loss(logits:Tensor, kind:str='nonsat')->Tensor:
     "Generator's adversarial loss: 'nonsat' -log D(G(x)|x) (equation 5) or 'minimax' log(1 - D(G(x)|x)) (equation 1)"
     if kind == 'nonsat': return bce(logits, 1.)
@@ -50,6 +51,7 @@ class GANModel(nn.Module):
             return out
         return (self.gen if self.training else self.eval_gen)(x)
 
+# %% ../nbs/05_gan.ipynb #e1672980
 def gan_splitter(m:GANModel)->list:
     "Two parameter groups: the discriminator's, then the generator's (last, so fastai's lr schedules read it)"
     return [list(m.crit.parameters()), list(m.gen.parameters())]
@@ -88,10 +90,12 @@ class GANTrainer(Callback):
 def _grads(self:GANTrainer, m:nn.Module, on:bool):
     for p in m.parameters(): p.requires_grad_(on)
 
+# %% ../nbs/05_gan.ipynb #f1cfe7e0
 @patch
 def _drop_grads(self:GANTrainer, m:nn.Module):
     for p in m.parameters(): p.grad = None
 
+# %% ../nbs/05_gan.ipynb #1cb8d7f8
 @patch
 def _sync_lr(self:GANTrainer):
     "Discriminator lr = generator lr x `crit_lr_mult` (groups: crit, gen)"
@@ -164,6 +168,7 @@ def after_batch(self:GANTrainer):
     self.learn.model.update_ema()
     self.hist.append({**self.last, 'iter': self.learn.train_iter, 'epoch': self.learn.epoch})
 
+# %% ../nbs/05_gan.ipynb #573ee6f9
 @patch
 def after_fit(self:GANTrainer):
     self._grads(self.learn.model.crit, True)
@@ -174,6 +179,7 @@ def after_fit(self:GANTrainer):
 def before_validate(self:GANTrainer):
     if self.bn_eval == 'batch': use_batch_stats(self.learn.model.eval_gen, True)
 
+# %% ../nbs/05_gan.ipynb #e7fca8cd
 @patch
 def after_validate(self:GANTrainer):
     if self.bn_eval == 'batch': use_batch_stats(self.learn.model.eval_gen, False)

@@ -43,6 +43,7 @@ def _scores(name:str)->dict:
                 epochs_run=i['epochs_run'] or i['epochs'], kept_epoch=i['kept_epoch'], train_minutes=i['train_minutes'],
                 protocol=i['protocol'], metrics=i['metrics'], gray=i['baselines']['gray'], tint=i['baselines']['tint'])
 
+# %% ../nbs/06_inference.ipynb #b30fa258
 def list_models(details:bool=False)->list:
     "Names of the shipped models, then those that can be downloaded; with `details`, each shipped model's scores beside the trivial baselines'"
     shipped = sorted(p.stem for p in weights_dir.glob('*.safetensors'))
@@ -60,6 +61,7 @@ def _resolve(model)->Path:
         return download(r['url'], r['sha256'], cache_dir()/'models'/f'{name}.safetensors')
     raise ValueError(f"unknown model {name!r}: give one of {', '.join(list_models())} or a path to a .safetensors file")
 
+# %% ../nbs/06_inference.ipynb #66bf5b8f
 @lru_cache(maxsize=4)
 def _load_cached(fn:str, mtime:float, device:str):
     fn = Path(fn)
@@ -72,6 +74,7 @@ def _load_cached(fn:str, mtime:float, device:str):
     if meta.get('bn_eval') == 'batch': use_batch_stats(gen, True)
     return gen.to(memory_format=torch.channels_last),meta   # the same numbers, 15-25% faster convolutions on a CPU
 
+# %% ../nbs/06_inference.ipynb #615020ac
 def _device(device=None)->torch.device:
     "`device`, or the GPU when one is available and none was asked for, else the CPU"
     if device is None: return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
@@ -79,6 +82,7 @@ def _device(device=None)->torch.device:
     if dev.type == 'cuda' and not torch.cuda.is_available(): raise ValueError(f"device={str(device)!r} was asked for, but no CUDA GPU is available here")
     return dev
 
+# %% ../nbs/06_inference.ipynb #1167582a
 def load_model(model=default_model, device=None)->tuple:
     "(generator ready for inference, its configuration) for a model name or a .safetensors path, on `device` (default: GPU if any)"
     dev = _device(device)
@@ -149,6 +153,7 @@ def _array_to_img(a, nm)->Image.Image:
         a = (np.nan_to_num(a)*255).round().astype(np.uint8)
     return Image.fromarray(a)
 
+# %% ../nbs/06_inference.ipynb #c109ad55
 def to_image(img, nm:str='image')->Image.Image:
     "An 8-bit 'RGB' or 'L' PIL image from a path, a PIL image, a NumPy array or a torch tensor"
     if isinstance(img, (str, Path)): return open_image(img)
@@ -176,6 +181,7 @@ def _kern():
     from colorize_nb import kernels
     return kernels
 
+# %% ../nbs/06_inference.ipynb #f99920fc
 def _bands(kernel, n:int, *args):
     "Run the row kernel `kernel(*args, r0, r1)` over `n` rows in bands, on as many threads as torch uses"
     global _pool
@@ -185,6 +191,7 @@ def _bands(kernel, n:int, *args):
     if _pool is None or _pool._max_workers != nt: _pool = ThreadPoolExecutor(nt, thread_name_prefix='colorize_nb')
     for f in [_pool.submit(kernel, *args, r, min(r + band, n)) for r in range(0, n, band)]: f.result()
 
+# %% ../nbs/06_inference.ipynb #14f6f10a
 @contextmanager
 def _torch_threads(n:int):
     "Run the block with `n` intra-op threads in torch, then restore the number"
@@ -209,6 +216,7 @@ def _axis(n_in:int, n_out:int)->tuple:
     i0 = np.minimum(src.astype(np.int64), n_in - 1)
     return i0, np.minimum(i0 + 1, n_in - 1), (src - i0).astype(np.float32)
 
+# %% ../nbs/06_inference.ipynb #fa14f544
 def lab_to_rgb8(L:Tensor, ab:Tensor, out:np.ndarray=None)->np.ndarray:
     "8-bit RGB array (H, W, 3) from L (H, W) and ab (2, h, w) in Lab units, ab resampled bilinearly to (H, W) on the fly; into `out` if given"
     (H,W),(h,w) = L.shape,ab.shape[-2:]
@@ -255,6 +263,7 @@ def memory_needed(h:int, w:int, hw:tuple)->int:
     "Bytes to colorize an `h`x`w` image at working size `hw`: decoded pixels, L and output (20 a pixel), the network's activations (1 kB a working pixel)"
     return h*w*20 + hw[0]*hw[1]*1024 + (64 << 20)
 
+# %% ../nbs/06_inference.ipynb #0705d984
 def check_memory(h:int, w:int, hw:tuple, nm='image'):
     "Refuse with a one-line `MemoryError` an image whose estimate exceeds `max_memory`, or the free memory"
     need,free = memory_needed(h, w, hw), max_memory or free_memory()
@@ -272,6 +281,7 @@ def _net_input(L:Tensor, hw:tuple, mode:str)->Tensor:
     g = lab2rgb(torch.cat([small, torch.zeros(2, *small.shape[-2:])]))[:1]
     return g*2 - 1
 
+# %% ../nbs/06_inference.ipynb #9960bd08
 @torch.no_grad()
 def _predict_ab(gen, meta, xs:Tensor)->Tensor:
     "Normalised ab (N, 2, H, W) for the gray batch `xs`"
@@ -291,11 +301,13 @@ def _out_buffer(shape:tuple)->np.ndarray:
     _scratch.out = buf if shape[0]*shape[1] <= 16_000_000 else None
     return buf
 
+# %% ../nbs/06_inference.ipynb #67a43950
 def _finish(L:Tensor, ab_small:Tensor, saturation:float=1.)->Image.Image:
     "Join full-resolution `L` with `ab_small` upsampled to its size, its chroma times `saturation`"
     ab = denorm_ab(ab_small)
     return Image.fromarray(lab_to_rgb8(L, ab if saturation == 1 else ab*saturation, out=_out_buffer((*L.shape, 3))))
 
+# %% ../nbs/06_inference.ipynb #00be9890
 def check_saturation(s)->float:
     "`s` as a chroma gain, or a one-line error: a number from 0 (gray) to 4"
     try: v = float(s)
@@ -303,6 +315,7 @@ def check_saturation(s)->float:
     if not 0 <= v <= 4: raise ValueError(f"saturation must be from 0 (no colour) to 4; got {v}")
     return v
 
+# %% ../nbs/06_inference.ipynb #cf9e32eb
 def _work_hw(shape, render_size, gen, meta)->tuple:
     "The working size for an image of `shape`: `render_size` or the model's own, squared for the paper's networks"
     rs,keep = render_size or meta['render_size'] or meta['size'], bool(meta['keep_aspect'])
@@ -319,6 +332,7 @@ def _header_size(path):
             return f.size[::-1]
     except Exception: return None
 
+# %% ../nbs/06_inference.ipynb #9eecd27e
 def _prepare(img, nm, render_size, gen, meta)->tuple:
     "(full-size L, the network's input) for `img`; its memory is checked first, for a file from its header before decoding"
     if isinstance(img, (str, Path)):
@@ -330,6 +344,7 @@ def _prepare(img, nm, render_size, gen, meta)->tuple:
     L = L_of(im)
     return L, _net_input(L, hw, meta['mode'])
 
+# %% ../nbs/06_inference.ipynb #e88cd9be
 def colorize(img, # a path, PIL image (any mode), NumPy array (H, W) / (H, W, 3) or torch tensor
              model=default_model, # a name from `list_models()` or a path to a .safetensors file
              render_size:int=None, # shorter side of the image the network sees (default: the model's `render_size`)
@@ -353,6 +368,7 @@ def _colorize_group(items, gen, meta, render_size, saturation:float=1.)->list:
         for k,ab in zip(idx, _predict_ab(gen, meta, torch.stack([xs[k] for k in idx]))): abs_[k] = ab
     return [_finish(L, ab, saturation) for L,ab in zip(Ls, abs_)]
 
+# %% ../nbs/06_inference.ipynb #c348d067
 def colorize_batch(imgs, model=default_model, render_size:int=None, device=None, bs:int=8, size:int=None, saturation:float=1.)->list:
     "Colorize each of `imgs` (anything `colorize` takes): on a GPU `bs` at a time; on the CPU one image a thread, a thread a core"
     saturation = check_saturation(saturation)

@@ -20,6 +20,7 @@ def L_gray_rows(a, ltab8, out, r0, r1):
     for r in range(r0, r1):
         for x in range(a.shape[1]): out[r, x] = ltab8[a[r, x]]
 
+# %% ../nbs/06b_kernels.ipynb #83c596ae
 @_jit
 def L_rgb_rows(a, lin, w0, w1, w2, ltab, out, r0, r1):
     "CIE L of 8-bit RGB rows `r0:r1` of `a`: decoded through `lin`, luminance Y, then the L curve `ltab` tabulated over Y"
@@ -36,6 +37,7 @@ def _finv(t):
     "The inverse of the CIE f curve (XYZ from f)"
     return t*t*t if t > _f32(6/29) else (t - _f32(4/29))*_f32(3*(6/29)**2)
 
+# %% ../nbs/06b_kernels.ipynb #87453038
 @_jit
 def _hrows(A, v0, v1, x0, x1, wx):
     "Rows `v0` to `v1` (inclusive) of `A` (h, w), each resampled bilinearly at columns `x0`/`x1` with weights `wx`"
@@ -44,6 +46,7 @@ def _hrows(A, v0, v1, x0, x1, wx):
         for x in range(x0.shape[0]): H[v - v0, x] = A[v, x0[x]] + (A[v, x1[x]] - A[v, x0[x]])*wx[x]
     return H
 
+# %% ../nbs/06b_kernels.ipynb #d175b98b
 @_jit
 def lab8_rows(L, A, B, y0, y1, wy, x0, x1, wx, M, enc, out, r0, r1):
     "8-bit sRGB rows `r0:r1` from full-size `L` and small `A`, `B` (a and b), resampled on the fly; `M`: XYZ -> linear RGB"

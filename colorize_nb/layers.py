@@ -32,6 +32,7 @@ def _targets(node, pkg:str)->list:
     if mod.startswith(pkg + '.'): return [mod.split('.')[1]]
     return []
 
+# %% ../nbs/13_layers.ipynb #ad8c3fed
 def package_imports(pkg_dir=None)->dict:
     "{module: {module it imports}} over the package's own modules in `pkg_dir` (default: this package), read from the source"
     pkg_dir = Path(pkg_dir or importlib.util.find_spec('colorize_nb').submodule_search_locations[0])

@@ -49,6 +49,7 @@ def amp_for(device='cpu', # the device the model is on
     if dev.type != 'cuda': return AMPMode.BF16
     return AMPMode.BF16 if (capability or torch.cuda.get_device_capability(dev))[0] >= 8 else AMPMode.FP16
 
+# %% ../nbs/04_baseline.ipynb #aa7b8699
 class DeviceMixedPrecision(MixedPrecision):
     "fastai's `MixedPrecision`, with autocast on the device the model lives on (CPU or GPU), by default in the precision `amp_for` picks"
     def __init__(self, amp_mode=None, fp16:bool=True, **kwargs):
@@ -111,6 +112,7 @@ def valid_metrics(learn:Learner)->dict:
     "Validation loss and metrics of `learn`, by name (from `learn.validate()`)"
     return dict(zip(['valid_loss'] + [m.name for m in learn.metrics], [float(v) for v in learn.validate()]))
 
+# %% ../nbs/04_baseline.ipynb #5cfebd19
 def export_generator(learn:Learner, fname, dtype=None, epochs:int=None, **meta)->Path:
     "Save `learn.model` (a GAN's `eval_gen`: its generator, or the generator's average) as safetensors + JSON with its configuration, epochs and validation metrics"
     gen = getattr(learn.model, 'eval_gen', learn.model)

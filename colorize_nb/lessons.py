@@ -25,6 +25,7 @@ def install_origin(direct_url:dict|None)->str:
     if direct_url.get('dir_info', {}).get('editable'): return f'an editable checkout in {path}'
     return f'a local copy, {path}' if url.startswith('file://') else url
 
+# %% ../nbs/12_lessons.ipynb #e8ae56c6
 def where_installed(pkg:str='colorize_nb')->str:
     "`install_origin` of the installed `pkg`, or its folder when it runs from source without an install"
     try: d = md.distribution(pkg)
@@ -39,6 +40,7 @@ def device_info()->str:
         return f'{p.name} (CUDA, {p.total_memory/2**30:.0f} GiB, compute capability {p.major}.{p.minor})'
     return f'CPU ({torch.get_num_threads()} threads; no CUDA GPU found)'
 
+# %% ../nbs/12_lessons.ipynb #2394a3b7
 def precision_info(device=None, capability:tuple=None)->str:
     "The autocast that training uses on `device` (default: the lessons' device), in words"
     dev = torch.device(device or ('cuda' if torch.cuda.is_available() else 'cpu'))

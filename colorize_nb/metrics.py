@@ -28,6 +28,7 @@ def mae(p:Tensor, t:Tensor)->Tensor:
     "Mean absolute error of each image over RGB pixels and channels (0-255 scale)"
     return (p.float() - t.float()).abs().mean((-3,-2,-1))
 
+# %% ../nbs/03_metrics.ipynb #eea1b6de
 def accuracy(p:Tensor, t:Tensor, thresh:float=2.)->Tensor:
     "Percent of pixels whose rounded Lab values are all within `thresh` (L) and 2.2*`thresh` (a, b) (equation 10)"
     d = (rgb2lab(p.float()/255).round() - rgb2lab(t.float()/255).round()).abs()
@@ -37,10 +38,12 @@ def accuracy(p:Tensor, t:Tensor, thresh:float=2.)->Tensor:
 # %% ../nbs/03_metrics.ipynb #0c701d6e
 def _mse(p, t): return ((p.float() - t.float())**2).mean((-3,-2,-1))
 
+# %% ../nbs/03_metrics.ipynb #b7d17516
 def rmse(p:Tensor, t:Tensor)->Tensor:
     "Root mean squared error of each image (0-255 scale)"
     return _mse(p, t).sqrt()
 
+# %% ../nbs/03_metrics.ipynb #79ffe503
 def psnr(p:Tensor, t:Tensor)->Tensor:
     "Peak signal-to-noise ratio of each image in dB for 8-bit data (capped at 100 dB)"
     return (10*torch.log10(255.**2/_mse(p, t).clamp_min(255.**2*1e-10)))
@@ -53,6 +56,7 @@ def colorfulness(img:Tensor)->Tensor:
     sd = (rg.flatten(-2).var(-1, unbiased=False) + yb.flatten(-2).var(-1, unbiased=False)).sqrt()
     return sd + 0.3*(rg.mean((-2,-1))**2 + yb.mean((-2,-1))**2).sqrt()
 
+# %% ../nbs/03_metrics.ipynb #3133fe82
 def delta_cf(p:Tensor, t:Tensor)->Tensor:
     "|CF(truth) - CF(prediction)| of each image"
     return (colorfulness(t) - colorfulness(p)).abs()
@@ -104,6 +108,7 @@ class ColorMetric(Metric):
     @property
     def name(self): return self._name
 
+# %% ../nbs/03_metrics.ipynb #d45abdc9
 def color_metric_list(names=('mae', 'acc2', 'acc5', 'psnr', 'rmse', 'cf', 'dcf'), decode=None)->list:
     "fastai metrics for `names`, sharing one conversion per batch; `decode` maps the model's output to colour (lesson 07b)"
     stats = _ColorStats(decode)

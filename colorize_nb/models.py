@@ -29,11 +29,13 @@ def _pad(ks, stride): return 'same' if stride == 1 else (ks - stride)//2
 # a stride-1 4x4 conv pads 1 before and 2 after, as TensorFlow's 'same' in the reference; PyTorch warns about the copy
 warnings.filterwarnings('ignore', message="Using padding='same' with even kernel lengths")
 
+# %% ../nbs/02_models.ipynb #a68e39aa
 def down_block(ni:int, nf:int, stride:int=2, bn:bool=True, ks:int=4)->nn.Sequential:
     "Encoder unit: `ks`x`ks` conv (halving the size if `stride`=2), optional BN, LeakyReLU(0.2)"
     return nn.Sequential(nn.Conv2d(ni, nf, ks, stride, _pad(ks, stride), bias=not bn),
                          *([nn.BatchNorm2d(nf)] if bn else []), nn.LeakyReLU(0.2, inplace=True))
 
+# %% ../nbs/02_models.ipynb #ccaea419
 def up_block(ni:int, nf:int, dropout:float=0., bn:bool=True)->nn.Sequential:
     "Decoder unit: 4x4 transposed conv doubling the size, optional BN, ReLU, optional dropout"
     return nn.Sequential(nn.ConvTranspose2d(ni, nf, 4, 2, 1, bias=not bn), *([nn.BatchNorm2d(nf)] if bn else []),
@@ -53,6 +55,7 @@ def init_weights(m:nn.Module, std:float=0.02):
 # %% ../nbs/02_models.ipynb #882f20f0
 def _w(nf, width): return max(1, int(round(nf*width)))
 
+# %% ../nbs/02_models.ipynb #0c18130b
 class UNetGenerator(nn.Module):
     "The paper's U-Net: encoder `enc` [(filters, stride)], decoder `dec` [filters], skips between mirrored layers"
     def __init__(self, enc:list, dec:list, dropout:list=None, n_in:int=1, n_out:int=3, width:float=1.,
@@ -120,6 +123,7 @@ def generator(config:str='cifar', # 'cifar' (32x32, 16.65 M parameters) or 'plac
     if config not in configs: raise ValueError(f"config must be one of {list(configs)}; got {config!r}")
     return UNetGenerator(**{**configs[config], **kwargs}, n_out=n_out, width=width)
 
+# %% ../nbs/02_models.ipynb #66543a66
 def discriminator(config:str='cifar', n_out:int=3, width:float=1., **kwargs) -> PatchDiscriminator:
     "The paper's conditional PatchGAN discriminator (the same in both configurations); `n_out` colour channels"
     if config not in configs: raise ValueError(f"config must be one of {list(configs)}; got {config!r}")

@@ -63,6 +63,7 @@ def frozen_lite0(sd:dict=None)->nn.Module:
     enc.head = None
     return enc.eval().requires_grad_(False)
 
+# %% ../nbs/07a_pretrained_train.ipynb #e6510c9e
 class FeatureLoss(nn.Module):
     "L1 on ab plus `w` x the normalised L1 distance between frozen Lite0 features of the predicted and the true colour image"
     def __init__(self, w:float=1., stages=(1, 2, 3, 4), encoder:nn.Module=None):
@@ -86,6 +87,7 @@ class FeatureLoss(nn.Module):
         fp = self.features(self.L, pred)
         return l1 + self.w*sum(F.l1_loss(p.float(), t.float())/(t.float().abs().mean() + 1e-6) for p,t in zip(fp, ft))/len(fp)
 
+# %% ../nbs/07a_pretrained_train.ipynb #4417375e
 class _KeepInput(Callback):
     "Give the loss the batch's gray input"
     def __init__(self, loss): self.loss = loss

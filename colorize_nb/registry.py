@@ -23,9 +23,11 @@ def _paper(config:str):
     def make(n_out:int=3, width:float=1., **kwargs): return UNetGenerator(**{**configs[config], **kwargs}, n_out=n_out, width=width)
     return make
 
+# %% ../nbs/02b_registry.ipynb #b6d3889b
 def _lite0(n_out:int=2, width:float=1., dec=(192, 128, 64, 32), pretrained:bool=False, **_):
     return Lite0UNet(n_out=n_out, dec=dec, pretrained=pretrained)
 
+# %% ../nbs/02b_registry.ipynb #de9b9303
 def _lite0_classes(n_out:int=None, width:float=1., temperature:float=0.38, dec=(192, 128, 64, 32), pretrained:bool=False, **_):
     return Lite0ClassUNet(temperature=temperature, dec=dec, pretrained=pretrained)   # n_out: the number of ab bins, fixed by the bins
 
@@ -70,6 +72,7 @@ def _pkg_dir():
     return Path(str(files('colorize_nb')))
 weights_dir = _pkg_dir()/'weights'   # the models that ship inside the package
 
+# %% ../nbs/02b_registry.ipynb #951ba769
 def sha256_file(fn)->str:
     "Hex sha256 of file `fn`"
     h = hashlib.sha256()
@@ -77,6 +80,7 @@ def sha256_file(fn)->str:
         for chunk in iter(lambda: f.read(1 << 20), b''): h.update(chunk)
     return h.hexdigest()
 
+# %% ../nbs/02b_registry.ipynb #7b8d4a6b
 def _check_card(card:dict, where:str):
     "Raise a clear error for keys outside `card_fields`, a missing build key or an unknown role"
     extra = sorted(set(card) - set(card_fields))
@@ -99,6 +103,7 @@ def write_card(fname, # the weights file (.safetensors); the card goes beside it
     tmp.write_text(json.dumps(card, indent=1)); os.replace(tmp, js)
     return js
 
+# %% ../nbs/02b_registry.ipynb #5fbd345b
 def read_card(fname)->dict:
     "The model card beside weights `fname`, every key of the schema present"
     js = Path(fname).with_suffix('.json')
@@ -109,6 +114,7 @@ def read_card(fname)->dict:
     _check_card(card, js.name)
     return {k: card.get(k) for k in card_fields}
 
+# %% ../nbs/02b_registry.ipynb #8529a708
 def update_card(fname, **fields)->Path:
     "Change some keys of the card beside `fname` (through `write_card`)"
     return write_card(fname, **{**read_card(fname), **fields})

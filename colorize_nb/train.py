@@ -38,8 +38,10 @@ def rng_state(dl=None)->dict:
     if dl is not None: s['dl'] = _plain_state(dl.rng.getstate())
     return s
 
+# %% ../nbs/05b_train.ipynb #7e6e2029
 def _plain_state(st): return [st[0], list(st[1]), st[2]]
 
+# %% ../nbs/05b_train.ipynb #b71cc20e
 def set_rng_state(s:dict, dl=None):
     "Restore what `rng_state` captured"
     random.setstate((s['py'][0], tuple(s['py'][1]), s['py'][2]))
@@ -56,6 +58,7 @@ def _plain(o):
     if isinstance(o, np.generic): return o.item()
     return o
 
+# %% ../nbs/05b_train.ipynb #5780e0b6
 def _save_atomic(obj, fn:Path):
     tmp = fn.with_name(fn.name + '.tmp')
     torch.save(obj, tmp); tmp.replace(fn)
@@ -85,6 +88,7 @@ def _is_better(self:TrainState, v:float)->bool:
     if 'value' not in self.best: return True
     return v > self.best['value'] if higher_better.get(self.monitor, False) else v < self.best['value']
 
+# %% ../nbs/05b_train.ipynb #4f52fa99
 @patch
 def _log_row(self:TrainState, vals:dict):
     fn = self.work/'log.csv'
@@ -94,6 +98,7 @@ def _log_row(self:TrainState, vals:dict):
     with open(fn, 'a', newline='') as f:
         w = csv.DictWriter(f, fieldnames=list(row)); new and w.writeheader(); w.writerow(row)
 
+# %% ../nbs/05b_train.ipynb #ddb6a8d9
 @patch
 def _epoch_loss(self:TrainState)->float:
     "The mean training loss of the epoch over every item, on all processes together"
@@ -101,6 +106,7 @@ def _epoch_loss(self:TrainState)->float:
     if torch.distributed.is_initialized(): torch.distributed.all_reduce(s)
     return float(s[0]/s[1]) if s[1] else float('nan')
 
+# %% ../nbs/05b_train.ipynb #36ba4a98
 @patch
 def after_epoch(self:TrainState):
     if self.epoch < self.start: return   # skipped while resuming
@@ -198,11 +204,13 @@ def recipe_plan(name:str, scale:float=1.)->tuple:
     ph = recipes[name]['phases']
     return [(p, max(1, round(n*scale))) for p,n,_ in ph], {p: c for p,_,c in ph}
 
+# %% ../nbs/05b_train.ipynb #f5324f8b
 def recipe_args(name:str)->dict:
     "The command's settings that recipe `name` fixes"
     recipe_plan(name)
     return {k: v for k,v in recipes[name].items() if k not in _card_words}
 
+# %% ../nbs/05b_train.ipynb #dd4b382a
 def run_plan(a)->tuple:
     "([(phase, epochs)], {phase: settings}) of the command's arguments `a`: its recipe's, or the plan of `--model`"
     return recipe_plan(a.recipe, a.scale) if a.recipe else (phase_plan(a.model, a.epochs, a.pretrain, a.frozen), {})
@@ -215,6 +223,7 @@ def _init_file(init)->Path:
     if not fn.exists(): raise FileNotFoundError(f"{fn}: no such weights file or shipped model (--init)")
     return fn
 
+# %% ../nbs/05b_train.ipynb #f659a670
 def _init_state(init)->dict:
     "A state dict from a `.pth` (loaded with `weights_only=True`) or `.safetensors` file, or a shipped model's name"
     fn = _init_file(init)
@@ -223,6 +232,7 @@ def _init_state(init)->dict:
         return {k: v.float() if v.is_floating_point() else v for k,v in load_file(str(fn)).items()}
     return torch.load(fn, map_location='cpu', weights_only=True)
 
+# %% ../nbs/05b_train.ipynb #67b17799
 def init_generator(init)->nn.Module:
     "The generator that --init names, ready to train: a model written by `save_generator`, or a `Lite0UNet`'s state dict (.pth)"
     fn = _init_file(init)
@@ -296,6 +306,7 @@ def dist_env()->tuple:
     e = os.environ
     return int(e.get('RANK', 0)), int(e.get('WORLD_SIZE', 1)), int(e.get('LOCAL_RANK', 0))
 
+# %% ../nbs/05b_train.ipynb #ded16762
 def init_distributed()->tuple:
     "Join the launched job's process group (NCCL on GPUs, gloo on the CPU); (rank, world size, device)"
     rank,world,local = dist_env()
@@ -306,6 +317,7 @@ def init_distributed()->tuple:
     if not torch.distributed.is_initialized(): torch.distributed.init_process_group('nccl' if cuda else 'gloo')
     return rank, world, torch.device('cuda', local) if cuda else torch.device('cpu')
 
+# %% ../nbs/05b_train.ipynb #43fc7ffc
 def is_main()->bool:
     "Whether this process writes the files: rank 0 of a distributed job, or a process on its own"
     return not torch.distributed.is_initialized() or torch.distributed.get_rank() == 0
@@ -352,6 +364,7 @@ def _average(self:DataParallel, ts:list):
     i = 0
     for t in ts: t.copy_(flat[i:i + t.numel()].view_as(t)); i += t.numel()
 
+# %% ../nbs/05b_train.ipynb #9e1bc687
 @patch
 def _step_averaged(self:DataParallel, *args, **kwargs):
     "The optimizer's step, after averaging every gradient it will use over the processes"
@@ -369,6 +382,7 @@ def _setup(a, work:Path, args:dict):
     if torch.distributed.is_initialized(): torch.distributed.barrier()
     return ck
 
+# %% ../nbs/05b_train.ipynb #253617e5
 def train(a)->Path:
     "Train as the namespace of arguments `a` says, in the folder `a.out`; return the exported model's path (None on ranks above 0)"
     rank,world = 0,1
@@ -434,6 +448,7 @@ def _history(fn:Path)->tuple:
         prev = m
     return hist, round(total + prev, 1)
 
+# %% ../nbs/05b_train.ipynb #53f6d484
 def _split(a)->str:
     "The validation split the metrics are on, in words"
     if a.data == 'cifar10': return f"a seeded {a.valid_pct:.0%} of the CIFAR-10 training archive (seed 42)"

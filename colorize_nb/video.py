@@ -37,6 +37,7 @@ def sample_video(path=None, url:str=None, cache=None)->Path:
 # %% ../nbs/11_video.ipynb #78e937ad
 class VideoError(ValueError): "A file that cannot be read or written as a video, with a one-line reason"
 
+# %% ../nbs/11_video.ipynb #b413f27f
 @dataclass
 class VideoInfo:
     "What the header of a video says"
@@ -44,11 +45,13 @@ class VideoInfo:
 
 _magic = (b'RIFF', b'\x1aE\xdf\xa3', b'OggS', b'FLV', b'\x00\x00\x01\xba', b'0&\xb2u')   # AVI, MKV/WebM, Ogg, FLV, MPEG-PS, ASF
 
+# %% ../nbs/11_video.ipynb #cadf7a8a
 def _looks_like_video(p:Path)->bool:
     "Whether the file starts as a video container does (MP4/MOV's `ftyp` box, or another container's magic bytes)"
     with open(p, 'rb') as f: head = f.read(12)
     return head[4:8] in (b'ftyp', b'mdat', b'moov', b'free', b'wide') or head.startswith(_magic)
 
+# %% ../nbs/11_video.ipynb #c9cf4881
 def _open(path):
     "The PyAV container of `path`, or a one-line error"
     p = Path(path)
@@ -93,6 +96,7 @@ def _video_stream(out, w:int, h:int, fps, crf:int, preset:str):
     s.options = {'crf': str(crf), 'preset': preset}
     return s
 
+# %% ../nbs/11_video.ipynb #2fd71af2
 def write_video(frames, path, fps=25, crf:int=18, preset:str='medium', audio_from=None)->Path:
     "Write uint8 RGB (H, W, 3) or gray (H, W) `frames` to an H.264 MP4 at `path`, with the sound of video `audio_from` copied if given"
     frames = iter(frames)
@@ -137,6 +141,7 @@ def old_film(frames, grain:float=8., flicker:float=0.05, seed:int=0):
         y = y*(1 + g.uniform(-flicker, flicker)) + g.normal(0, grain, y.shape).astype(np.float32)
         yield np.clip(y.round(), 0, 255).astype(np.uint8)
 
+# %% ../nbs/11_video.ipynb #85e52b25
 def pan_clip(img, n:int=24, size:tuple=(160, 96), zoom:float=1.2, pan:float=0.3):
     "Yield `n` RGB frames of `size` (w, h): a camera panning across a fraction `pan` of `img` and zooming in by `zoom`"
     img = (Image.open(img) if isinstance(img, (str, Path)) else img).convert('RGB')
@@ -191,6 +196,7 @@ def _audio_copyable(a)->bool:
         return True
     except (av.error.FFmpegError, ValueError): return False
 
+# %% ../nbs/11_video.ipynb #93e3c0dc
 def _audio_out(out, a):
     "(output stream, copy?) for the sound `a` of the input, or (None, None) without sound"
     if a is None: return None, None
@@ -202,6 +208,7 @@ def _small_L(L:torch.Tensor, hw)->torch.Tensor:
     "Lightness `L` (H, W) at the working size `hw`, as the network saw it"
     return F.interpolate(L[None, None], size=tuple(hw), mode='bilinear', antialias=True, align_corners=False)[0, 0]
 
+# %% ../nbs/11_video.ipynb #1e388731
 def _colour_frames(frames, gen, meta, hw, st, every:int, first:int, last:list, saturation:float, buf:np.ndarray):
     "Yield the colorized `frames` (PyAV frames, numbered from `first`) as PyAV frames with their times: one forward pass for the batch"
     rgbs = [f.to_ndarray(format='rgb24') for f in frames]
@@ -286,6 +293,7 @@ def colorize_video(src, # a video file FFmpeg can read
 # %% ../nbs/11_video.ipynb #4a3c4532
 def _lab(f)->torch.Tensor: return rgb2lab(torch.from_numpy(np.asarray(f)).permute(2, 0, 1).float()/255)
 
+# %% ../nbs/11_video.ipynb #a1218df0
 def video_scores(frames, truth, still:float=1.)->dict:
     "Flicker of RGB `frames` and of `truth` (mean |da|, |db| between frames where the true L moved less than `still`), mean PSNR and dCF"
     from colorize_nb.metrics import psnr, delta_cf

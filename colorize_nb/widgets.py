@@ -30,6 +30,7 @@ def model_role(name:str)->str:
     except ValueError: return 'model'   # a downloadable model whose card is not here yet
     return info['role'] or 'model'
 
+# %% ../nbs/09_widgets.ipynb #cdb49337
 def compare_models(models=None)->list:
     "`models` (default: all of `list_models()`) in the order U-Net, GAN, pretrained, others"
     ms = list(list_models() if models is None else models)
@@ -50,6 +51,7 @@ def prepare(img, max_side:int=640)->Image.Image:
     if max(im.size) > max_side: im = im.copy(); im.thumbnail((max_side, max_side), Image.LANCZOS)
     return im
 
+# %% ../nbs/09_widgets.ipynb #9d26f953
 def has_color(img, tol:float=6.)->bool:
     "Whether `img` has colour: the 99th percentile of each pixel's max-min channel spread exceeds `tol` (0-255)"
     a = np.asarray(img.convert('RGB')).astype(np.int16)
@@ -100,12 +102,14 @@ def panel_figure(rows:list, thumb:int=150, title:str=None):
     if title: fig.suptitle(title, fontsize=8)
     return fig
 
+# %% ../nbs/09_widgets.ipynb #f050f744
 def fig_jpeg(fig, quality:int=80, dpi:int=90)->bytes:
     "JPEG bytes of matplotlib `fig`"
     b = io.BytesIO()
     fig.savefig(b, format='jpeg', dpi=dpi, pil_kwargs=dict(quality=quality))
     return b.getvalue()
 
+# %% ../nbs/09_widgets.ipynb #2c5024bc
 def img_bytes(img, quality:int=85)->bytes:
     "JPEG bytes of PIL `img`, for `ipywidgets.Image`"
     b = io.BytesIO()
@@ -162,6 +166,7 @@ def image_files(folder, limit:int=2000)->list:
     if not fs: raise ValueError(f"{p}: the folder has no image files")
     return fs[:limit]
 
+# %% ../nbs/09_widgets.ipynb #b0a39e6f
 def image_sources(images=None)->dict:
     "name -> path for `images`: a folder, a list of image files, or None for the sample images"
     if isinstance(images, (str, Path)): root,fs = Path(images).expanduser(),image_files(images)
@@ -174,6 +179,7 @@ def _panel(width:int)->W.VBox:
     "A titled image with a caption, for galleries"
     return W.VBox([W.HTML(), W.Image(format='jpeg', layout=W.Layout(width=f'{width}px')), W.HTML(layout=W.Layout(width=f'{width}px'))])
 
+# %% ../nbs/09_widgets.ipynb #99122a6a
 def _set_panel(p:W.VBox, title:str, img, cap:str=''):
     p.children[0].value = f'<b>{html.escape(title)}</b>'
     p.children[1].value = img_bytes(img)
@@ -229,6 +235,7 @@ def show(self:CompareWidget, img, name:str):
     self.msg.value = html.escape(f"{name}: {cmp.img.width}x{cmp.img.height}" + ('' if cmp.colour else ', gray: no metrics'))
     self.update_detail()
 
+# %% ../nbs/09_widgets.ipynb #20ec0428
 @patch
 def update_detail(self:CompareWidget):
     "The detail view: the chosen model at the chosen working size, wiped over the gray input or the original"
@@ -248,6 +255,7 @@ def _observe(self:CompareWidget):
     self.size.observe(self._cb(lambda c: None if self._mute else self.update_detail()), 'value')
     for w in (self.frac, self.against, self.sat): w.observe(self._cb(lambda c: self.update_detail()), 'value')
 
+# %% ../nbs/09_widgets.ipynb #3c5f817f
 @patch
 def add_images(self:CompareWidget, sources:dict, show:str=None):
     "Add `sources` (name -> path or image) to the picker and show `show` (default: the first of them)"
@@ -257,6 +265,7 @@ def add_images(self:CompareWidget, sources:dict, show:str=None):
     finally: self._mute = False
     self.show(self.sources[self.pick.value], self.pick.value)
 
+# %% ../nbs/09_widgets.ipynb #f9140aff
 @patch
 def _on_upload(self:CompareWidget, change):
     if not change.new: return
@@ -265,10 +274,12 @@ def _on_upload(self:CompareWidget, change):
     img = read_upload(f['name'], bytes(f['content']), self.max_mb)
     self.add_images({f"upload: {Path(f['name']).name}": prepare(img, self.max_side)})
 
+# %% ../nbs/09_widgets.ipynb #6eaaec99
 @patch
 def _on_folder(self:CompareWidget, change):
     if change.new.strip(): self.add_images(image_sources(change.new.strip()))
 
+# %% ../nbs/09_widgets.ipynb #21e68991
 @patch
 def _on_model(self:CompareWidget, change):
     self._mute = True
@@ -347,6 +358,7 @@ def _row(self:ExploreWidget, i:int)->list:
     return ([('gray input', t.imgs[i].convert('L').convert('RGB'), t.names[i])] +
             [(f"{m} ({model_role(m)})", t.outs[m][i], cap(t.scores[m][i])) for m in t.models] + [('original', t.imgs[i], None)])
 
+# %% ../nbs/09_widgets.ipynb #12892a02
 @patch
 def goto(self:ExploreWidget, page:int):
     "Show page `page` (clipped to the pages there are)"
@@ -360,6 +372,7 @@ def goto(self:ExploreWidget, page:int):
                  f" (mean {self.t.mean(m)[k]:.1f})")
     self.msg.value = html.escape(self.info)
 
+# %% ../nbs/09_widgets.ipynb #76f6646d
 @patch
 def figure(self:ExploreWidget):
     "Static picture of the current page"
@@ -443,6 +456,7 @@ def _show_picks(self:TuringWidget, on:bool):
     self.next_pair.layout.visibility = 'hidden' if on else 'visible'
     for b in (self.pick_left, self.pick_right, self.next_pair): b.disabled = False
 
+# %% ../nbs/09_widgets.ipynb #8bf02185
 @patch
 def new_trial(self:TuringWidget):
     "Colorize the next pair and show it, with no verdict"
@@ -453,6 +467,7 @@ def new_trial(self:TuringWidget):
     self.msg.value = self.label_left.value = self.label_right.value = ''
     self._show_picks(True)
 
+# %% ../nbs/09_widgets.ipynb #8a8b037a
 @patch
 def choose(self:TuringWidget, side:str):
     "The player picked `side` as the real one: the verdict on this pair, beside it, and the updated score"
@@ -467,17 +482,20 @@ def choose(self:TuringWidget, side:str):
     getattr(self, f'label_{fake}').value = f"<b>colorized by {html.escape(t['model'])}</b>"
     self._show_picks(False); self.show_score()
 
+# %% ../nbs/09_widgets.ipynb #e3da4601
 @patch
 def score_lines(self:TuringWidget)->list:
     "One line per model: how often it fooled the player, with the 95% interval"
     rate = lambda r: f" ({r['rate']:.0%}, 95% interval {r['lo']:.0%} to {r['hi']:.0%})" if r['n'] else ''
     return [f"{m}: fooled you {r['fooled']} of {r['n']} times" + rate(r) for m,r in self.test.results().items()]
 
+# %% ../nbs/09_widgets.ipynb #ff2ae816
 @patch
 def show_score(self:TuringWidget):
     head = f"<b>{len(self.test.log)} answered</b>, fooled {sum(o[2] for o in self.test.log)} times"
     self.score.value = '<br>'.join([head, *map(html.escape, self.score_lines())])
 
+# %% ../nbs/09_widgets.ipynb #3906052d
 @patch
 def figure(self:TuringWidget):
     "Static picture: the pair on screen (labelled once answered) and the score"
