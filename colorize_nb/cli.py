@@ -107,7 +107,6 @@ def main(*inputs:str, # image and video files, and folders of them (searched rec
          Out:str=None, # output folder (-o)
          model:str=default_model, # a model name (see `colorize_nb.list_models()`) or a .safetensors path
          render_size:int=None, # shorter side of the image the network sees (default: the model's)
-         size:int=None, # older name of --render-size
          device:str=None, # e.g. cuda or cpu (default: the one `colorize` picks; each process of a job its own GPU)
          suffix:str='_color', # added to each output file name
          steady:str='ema', # films: how colour is held steady over time, 'ema', 'flow' or 'none' (lesson 11)
@@ -128,7 +127,7 @@ def main(*inputs:str, # image and video files, and folders of them (searched rec
     except (OSError, ValueError) as e: raise CliError(f"colorize-nb: {e}") from None
     noun = 'image(s)' if all(d.suffix != '.mp4' for _,d in jobs) else 'file(s)'
     if world > 1 and rank == 0: print(f"colorize-nb: world size {world}, rank 0 of {world}: {len(jobs)} {noun} split across the processes", flush=True)
-    res = gather(colorize_jobs(jobs[rank::world], model, render_size or size, device, force, rank == 0, steady, crf, every, saturation), world)
+    res = gather(colorize_jobs(jobs[rank::world], model, render_size, device, force, rank == 0, steady, crf, every, saturation), world)
     done,skipped,failed = sum(r[0] for r in res), sum(r[1] for r in res), [f for r in res for f in r[2]]
     if world > 1: torch.distributed.destroy_process_group()
     if rank: sys.exit(1 if failed else 0)   # rank 0 speaks for the job

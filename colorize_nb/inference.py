@@ -349,13 +349,12 @@ def colorize(img, # a path, PIL image (any mode), NumPy array (H, W) / (H, W, 3)
              model=default_model, # a name from `list_models()` or a path to a .safetensors file
              render_size:int=None, # shorter side of the image the network sees (default: the model's `render_size`)
              device=None, # where the network runs, e.g. 'cpu' or 'cuda' (default: the GPU if there is one)
-             size:int=None, # older name of `render_size`
              saturation:float=1. # chroma gain: the predicted a and b times this (0: gray, 1: as predicted)
             )->Image.Image:
     "Colorize `img`: a colour `PIL.Image` of the same size, the original lightness with predicted colour"
     saturation = check_saturation(saturation)
     gen,meta = load_model(model, device)
-    L,x = _prepare(img, 'image', render_size or size, gen, meta)
+    L,x = _prepare(img, 'image', render_size, gen, meta)
     return _finish(L, _predict_ab(gen, meta, x[None])[0], saturation)
 
 # %% ../nbs/06_inference.ipynb #812a1f4d
@@ -369,7 +368,7 @@ def _colorize_group(items, gen, meta, render_size, saturation:float=1.)->list:
     return [_finish(L, ab, saturation) for L,ab in zip(Ls, abs_)]
 
 # %% ../nbs/06_inference.ipynb #c348d067
-def colorize_batch(imgs, model=default_model, render_size:int=None, device=None, bs:int=8, size:int=None, saturation:float=1.)->list:
+def colorize_batch(imgs, model=default_model, render_size:int=None, device=None, bs:int=8, saturation:float=1.)->list:
     "Colorize each of `imgs` (anything `colorize` takes): on a GPU `bs` at a time; on the CPU one image a thread, a thread a core"
     saturation = check_saturation(saturation)
     gen,meta = load_model(model, device)
@@ -377,7 +376,7 @@ def colorize_batch(imgs, model=default_model, render_size:int=None, device=None,
     nt = torch.get_num_threads() if next(gen.parameters()).device.type == 'cpu' else 1
     step = 1 if nt > 1 or meta.get('bn_eval') == 'batch' else bs
     groups = [items[i:i+step] for i in range(0, len(items), step)]
-    run = partial(_colorize_group, gen=gen, meta=meta, render_size=render_size or size, saturation=saturation)
+    run = partial(_colorize_group, gen=gen, meta=meta, render_size=render_size, saturation=saturation)
     if nt == 1 or len(groups) == 1: return [o for g in groups for o in run(g)]
     with _torch_threads(1), ThreadPoolExecutor(nt) as ex: return [o for r in ex.map(run, groups) for o in r]
 
