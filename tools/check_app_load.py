@@ -6,7 +6,7 @@ stay up; and when the pages close (one of them vanishing without closing, as a c
 kernel is culled as idle) the server's memory must return near its start. Prints what each upload returned, the
 sessions held and the memory, and ends with `app load check: ok` or `app load check: FAILED`.
 
-    python tools/check_app_load.py [--sessions 4] [--cull-idle 20]"""
+    python tools/check_app_load.py [--sessions 4] [--cull-idle 10]"""
 import argparse, asyncio, os, struct, sys, tempfile, threading, time, zlib
 from pathlib import Path
 import numpy as np, psutil
@@ -155,6 +155,6 @@ def check(n:int, cull_idle:int)->bool:
     return ok
 
 if __name__ == '__main__':
-    ap = argparse.ArgumentParser(); ap.add_argument('--sessions', type=int, default=4); ap.add_argument('--cull-idle', type=int, default=20)
+    ap = argparse.ArgumentParser(); ap.add_argument('--sessions', type=int, default=4); ap.add_argument('--cull-idle', type=int, default=10)
     a = ap.parse_args()
     sys.exit(0 if check(a.sessions, a.cull_idle) else 1)
