@@ -10,7 +10,7 @@ __all__ = ['class_learner']
 # %% ../nbs/07b1_class_train.ipynb #30cbfa46
 from .classes import Lite0ClassUNet, ab_prior, rebalance_weights, init_head, RebalancedCE
 from .pretrained_train import lite0_learner
-from .metrics import color_metric_list
+from .learner import color_metric_list
 from fastcore.meta import delegates
 
 # %% ../nbs/07b1_class_train.ipynb #5689c5d2

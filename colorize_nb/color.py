@@ -8,7 +8,8 @@ Docs: https://colorize-nb.github.io/colorize_nb/color.html.md"""
 __all__ = ['sample_names', 'data_var', 'url_var', 'xyz_from_rgb', 'rgb_from_xyz', 'd65', 'lab_channel_titles', 'L_scale',
            'ab_scale', 'rec601', 'sample_paths', 'cache_dir', 'local_data', 'data_url', 'img2tensor', 'tensor2img',
            'srgb2linear', 'linear2srgb', 'cie_f', 'cie_finv', 'rgb2lab', 'lab2rgb', 'thumb_lab', 'lab_channel_images',
-           'show_lab_channels', 'norm_L', 'denorm_L', 'norm_ab', 'denorm_ab', 'norm_lab', 'denorm_lab', 'rgb2gray']
+           'show_lab_channels', 'norm_L', 'denorm_L', 'norm_ab', 'denorm_ab', 'norm_lab', 'denorm_lab', 'lab_to_rgb',
+           'rgb2gray']
 
 # %% ../nbs/00_color.ipynb #8715932c
 import os
@@ -170,6 +171,15 @@ def norm_lab(lab:Tensor)->Tensor:
 def denorm_lab(x:Tensor)->Tensor:
     "Undo `norm_lab`"
     return torch.cat([denorm_L(x[...,:1,:,:]), denorm_ab(x[...,1:,:,:])], dim=-3)
+
+# %% ../nbs/00_color.ipynb #2b4eee96
+def lab_to_rgb(lab:Tensor, L:Tensor=None)->Tensor:
+    "RGB in [0, 1] from normalised Lab (..., 3, H, W), or from normalised ab (..., 2, H, W) and `L` in [0, 100]"
+    lab = lab.as_subclass(Tensor).float()
+    if lab.shape[-3] == 2:
+        if L is None: raise ValueError("an ab-only image (2 channels) needs the lightness `L` to be shown or converted")
+        return lab2rgb(torch.cat([L.as_subclass(Tensor).float().expand_as(lab[...,:1,:,:]), denorm_ab(lab)], dim=-3))
+    return lab2rgb(denorm_lab(lab))
 
 # %% ../nbs/00_color.ipynb #c0240e8c
 rec601 = (0.299, 0.587, 0.114)

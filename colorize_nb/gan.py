@@ -20,7 +20,7 @@ from fastai.callback.schedule import ParamScheduler, SchedExp
 from fastai.callback.fp16 import AMPMode
 from .data import n_out
 from .models import generator, discriminator, UNetGenerator, PatchDiscriminator, use_batch_stats
-from .metrics import color_metric_list
+from .learner import color_metric_list
 from .learner import paper_adam, paper_lr, DeviceMixedPrecision, PlateauDecay, learner_cbs, with_meta
 
 # %% ../nbs/05_gan.ipynb #628e2e23

@@ -6,7 +6,8 @@ Docs: https://colorize-nb.github.io/colorize_nb/baseline.html.md"""
 
 # %% auto #0
 __all__ = ['paper_lr', 'paper_adam', 'l2_loss', 'l1_loss', 'amp_for', 'DeviceMixedPrecision', 'PlateauDecay', 'learner_cbs',
-           'with_meta', 'baseline_learner', 'valid_metrics', 'export_generator', 'predict_rgb']
+           'with_meta', 'ColorMetric', 'color_metric_list', 'baseline_learner', 'valid_metrics', 'export_generator',
+           'predict_rgb']
 
 # %% ../nbs/04_baseline.ipynb #67d3c797
 import json, time
@@ -24,7 +25,8 @@ from fastcore.foundation import L
 from .data import n_out
 from .models import generator
 from .registry import save_generator
-from .metrics import color_metric_list
+from fastai.learner import Metric
+from .metrics import _ColorStats
 
 # %% ../nbs/04_baseline.ipynb #c97c3290
 def l2_loss(pred:Tensor, targ:Tensor)->Tensor:
@@ -87,6 +89,23 @@ def with_meta(learn:Learner, channels_last:bool=False, **meta)->Learner:
     if channels_last: learn.model.to(memory_format=torch.channels_last)
     learn.colorize_meta = meta
     return learn
+
+# %% ../nbs/04_baseline.ipynb #9437f919
+class ColorMetric(Metric):
+    "One of the color metrics (`name` in `metric_fns`), averaged over images"
+    def __init__(self, name:str, stats:_ColorStats=None): self._name,self.stats = name,stats or _ColorStats()
+    def reset(self): self.stats.reset()
+    def accumulate(self, learn): self.stats.update(learn)
+    @property
+    def value(self): return self.stats.sums[self._name]/self.stats.count if self.stats.count else None
+    @property
+    def name(self): return self._name
+
+# %% ../nbs/04_baseline.ipynb #d45abdc9
+def color_metric_list(names=('mae', 'acc2', 'acc5', 'psnr', 'rmse', 'cf', 'dcf'), decode=None)->list:
+    "fastai metrics for `names`, sharing one conversion per batch; `decode` maps the model's output to colour (lesson 07b)"
+    stats = _ColorStats(decode)
+    return [ColorMetric(n, stats) for n in names]
 
 # %% ../nbs/04_baseline.ipynb #a424d9bb
 def baseline_learner(dls, # `DataLoaders` from `colorize_nb.data`

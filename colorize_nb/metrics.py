@@ -6,16 +6,13 @@ Docs: https://colorize-nb.github.io/colorize_nb/metrics.html.md"""
 
 # %% auto #0
 __all__ = ['metric_fns', 'higher_better', 'baseline_names', 'to_rgb255', 'mae', 'accuracy', 'rmse', 'psnr', 'colorfulness',
-           'delta_cf', 'color_metrics', 'ColorMetric', 'color_metric_list', 'score_preds', 'mean_ab',
-           'trivial_baselines']
+           'delta_cf', 'color_metrics', 'score_preds', 'mean_ab', 'trivial_baselines']
 
 # %% ../nbs/03_metrics.ipynb #35f0d665
 import math
 import numpy as np, torch
 from torch import Tensor
-from fastai.learner import Metric
-from .color import rgb2lab, denorm_L
-from .data import lab_to_rgb
+from .color import rgb2lab, denorm_L, lab_to_rgb
 
 # %% ../nbs/03_metrics.ipynb #133b0aa4
 def to_rgb255(out:Tensor, x:Tensor=None)->Tensor:
@@ -96,23 +93,6 @@ class _ColorStats:
         p,t = to_rgb255(pred, x), to_rgb255(learn.yb[0], x)
         for k,f in metric_fns.items(): self.sums[k] += f(p, t).sum().item()
         self.count += len(p)
-
-# %% ../nbs/03_metrics.ipynb #9437f919
-class ColorMetric(Metric):
-    "One of the color metrics (`name` in `metric_fns`), averaged over images"
-    def __init__(self, name:str, stats:_ColorStats=None): self._name,self.stats = name,stats or _ColorStats()
-    def reset(self): self.stats.reset()
-    def accumulate(self, learn): self.stats.update(learn)
-    @property
-    def value(self): return self.stats.sums[self._name]/self.stats.count if self.stats.count else None
-    @property
-    def name(self): return self._name
-
-# %% ../nbs/03_metrics.ipynb #d45abdc9
-def color_metric_list(names=('mae', 'acc2', 'acc5', 'psnr', 'rmse', 'cf', 'dcf'), decode=None)->list:
-    "fastai metrics for `names`, sharing one conversion per batch; `decode` maps the model's output to colour (lesson 07b)"
-    stats = _ColorStats(decode)
-    return [ColorMetric(n, stats) for n in names]
 
 # %% ../nbs/03_metrics.ipynb #11a0052a
 def score_preds(dl, make_pred)->dict:

@@ -16,7 +16,7 @@ from fastai.vision.all import (DataBlock, IndexSplitter, RandomResizedCrop, Flip
 from .color import lab2rgb, denorm_L, denorm_ab
 from .data import GrayBlock, LabBlock, OpenOnce
 from .learner import l1_loss, learner_cbs, with_meta
-from .metrics import color_metric_list
+from .learner import color_metric_list
 from .pretrained import *
 
 # %% ../nbs/07a_pretrained_train.ipynb #ebd04f11
