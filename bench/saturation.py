@@ -9,9 +9,8 @@ and the training photos' mean tint (`mean_ab_files` of every 10th training photo
 import argparse, json, time
 from pathlib import Path
 from colorize_nb.data import find_data
-from colorize_nb.inference import colorize
+from colorize_nb.inference import colorize, mean_ab_files, tinted, evaluate_colorizer
 from colorize_nb.pretrained_train import photo_split
-from colorize_nb.inference import mean_ab_files, tinted, evaluate_colorizer
 
 def held_out(n:int, data=None)->tuple:
     "(training files, {set name: n held-out files}) of lesson 07a's split"

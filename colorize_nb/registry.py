@@ -134,12 +134,14 @@ def save_generator(gen:nn.Module, fname, meta:dict, dtype=None)->Path:
 
 # %% ../nbs/02b_registry.ipynb #d85772a8
 def load_generator(fname, device=None)->tuple:
-    "(generator in eval mode, card) from a file written by `save_generator`; nothing is unpickled"
+    "(generator in eval mode, card) from a file written by `save_generator`, its sha256 checked against the card; nothing is unpickled"
     from safetensors.torch import load_file
     from safetensors import SafetensorError
     fname = Path(fname)
     if not fname.exists(): raise FileNotFoundError(f"{fname}: no such weights file")
     meta = read_card(fname)
+    if meta['sha256'] and sha256_file(fname) != meta['sha256']:
+        raise ValueError(f"{fname}: sha256 does not match the one in {fname.with_suffix('.json').name}: the weights file is truncated or was modified")
     extra = {'temperature': meta['temperature']} if meta['temperature'] is not None else {}
     gen = build_generator(meta['config'], n_out=meta['n_out'] or 3, width=meta['width'], bn_first=bool(meta['bn_first']), init=False, **extra)
     try: sd = load_file(str(fname))

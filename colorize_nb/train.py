@@ -8,7 +8,7 @@ Docs: https://colorize-nb.github.io/colorize_nb/train.html.md"""
 __all__ = ['model_kinds', 'models', 'recipes', 'rng_state', 'set_rng_state', 'TrainState', 'data_source', 'train_dls',
            'phase_plan', 'kept_epochs', 'recipe_plan', 'recipe_args', 'run_plan', 'init_generator', 'phase_learner',
            'load_checkpoint', 'trim_log', 'dist_env', 'init_distributed', 'is_main', 'ShardDL', 'DataParallel', 'train',
-           'export_best', 'apply_recipe', 'main']
+           'export_best', 'apply_recipe', 'main', 'run_command']
 
 # %% ../nbs/05b_train.ipynb #de3cb831
 import csv, json, os, random, sys, time, warnings
@@ -16,7 +16,7 @@ warnings.filterwarnings('ignore', category=FutureWarning, message='.*torch.jit.s
 from pathlib import Path
 import numpy as np, torch
 from torch import nn
-from fastcore.script import call_parse, CliError
+from fastcore.script import call_parse, CliError, anno_parser
 from fastcore.basics import patch, store_attr
 from fastai.callback.core import Callback
 from fastai.callback.progress import ProgressCallback
@@ -179,26 +179,26 @@ def kept_epochs(plan:list, phase:str, epoch:int)->int:
 # %% ../nbs/05b_train.ipynb #1b8aaa5a
 recipes = {   # name -> the command's settings, its phases [(name, epochs, {size, bs, lr, kind})] and the card's words
     'cifar10-unet': dict(data='cifar10', model='unet', width=0.5, monitor='valid_loss', phases=[('l2', 6, dict(size=32, bs=128))],
-                         role='U-Net', description="the paper's U-Net baseline (L2, equation 9) at half width"),
+                         description="the paper's U-Net baseline (L2, equation 9) at half width"),
     'cifar10-gan': dict(data='cifar10', model='gan', mode='ab', width=0.5, plateau=5, g_steps=2, crit_lr_mult=0.1, ema=0.999, spectral=True,
-                        channels_last=True, monitor='mae', phases=[('l1', 3, dict(size=32, bs=128)), ('gan', 200, dict(size=32, bs=128))], role='GAN',
+                        channels_last=True, monitor='mae', phases=[('l1', 3, dict(size=32, bs=128)), ('gan', 200, dict(size=32, bs=128))],
                         description="the paper's conditional GAN at half width (L1 pretraining, then equations 5-8; 2 G steps per D step, "
                                     "D lr x 0.1, generator weight average 0.999, spectral norm in D)"),
     'photos-gan': dict(data='photos256', model='gan', mode='ab', config='places', width=0.5, monitor='mae',
-                       phases=[('l1', 10, dict(size=128, bs=16)), ('gan', 6, dict(size=128, bs=16))], role='GAN',
+                       phases=[('l1', 10, dict(size=128, bs=16)), ('gan', 6, dict(size=128, bs=16))],
                        description="the paper's Places365 GAN at half width on 128 px crops (L1 pretraining, then equations 5-8)"),
-    'photos-lite0': dict(data='photos', model='lite0', monitor='mae', role='pretrained',
+    'photos-lite0': dict(data='photos', model='lite0', monitor='mae',
                          phases=[('frozen', 1, dict(size=128, bs=32, lr=1e-3)), ('unfrozen', 6, dict(size=128, bs=32, lr=1e-3)),
                                  ('r224', 1, dict(kind='unfrozen', size=224, bs=16, lr=3e-4))],
                          description="U-Net on an ImageNet-trained EfficientNet-Lite0 (L1 on ab): encoder frozen, unfrozen, then 224 px"),
-    'photos-lite0-classes': dict(data='photos', model='lite0-classes', init='photos-lite0', monitor='mae', role='pretrained',
+    'photos-lite0-classes': dict(data='photos', model='lite0-classes', init='photos-lite0', monitor='mae',
                                  phases=[('classes', 4, dict(size=128, bs=32, lr=5e-4))],
                                  description="photos-lite0 with lesson 07b's head: a distribution over ab bins, rebalanced, annealed mean"),
-    'photos-lite0-feat': dict(data='photos', model='lite0', init='photos-lite0', monitor='mae', role='pretrained',
+    'photos-lite0-feat': dict(data='photos', model='lite0', init='photos-lite0', monitor='mae',
                               phases=[('feat', 1, dict(size=128, bs=16, lr=3e-4))],
                               description="photos-lite0 fine-tuned with L1 plus lesson 07a's feature loss"),
 }
-_card_words = ('phases', 'role', 'description')
+_card_words = ('phases', 'description')
 
 # %% ../nbs/05b_train.ipynb #c8001296
 def recipe_plan(name:str, scale:float=1.)->tuple:
@@ -465,7 +465,7 @@ def export_best(work:Path, a, learn, best:dict, seconds:float, epochs_run:int=No
     plan,_ = run_plan(a)
     r = recipes.get(a.recipe, {})
     hist,minutes = _history(work/'log.csv')
-    card = dict(name=out.stem, role=r.get('role', model_kinds[a.model]['role']), description=r.get('description', f"--model {a.model}"), recipe=a.recipe,
+    card = dict(name=out.stem, role=model_kinds[a.model]['role'], description=r.get('description', f"--model {a.model}"), recipe=a.recipe,
                 command='colorize-nb-train ' + ' '.join(sys.argv[1:]), data=str(a.data), split=_split(a), monitor=a.monitor,
                 kept_epoch=f"{best['phase']}_{best['epoch']}", epochs_by_phase=dict(plan), history=hist, train_minutes=minutes,
                 protocol="learner.validate of the kept epoch (fp32) on the validation split at the training size; the baselines' tint: "
@@ -550,3 +550,9 @@ def main(data:str, # 'cifar10', 'photos', or a folder or archive of images (Plac
     except (OSError, ValueError) as e: raise CliError(f"colorize-nb-train: {e}") from None
     if fn: print(f"exported {fn} (best {a.monitor} at {json.loads(fn.with_suffix('.json').read_text())['kept_epoch']})", flush=True)
     return 0
+
+# %% ../nbs/05b_train.ipynb #d0a6afe7
+def run_command(args:list):
+    "Run `colorize-nb-train ARGS` in this process: the command's own parser and code, without a new process's start-up"
+    kw = vars(anno_parser(main.__wrapped__).parse_args([str(o) for o in args]))
+    return main.__wrapped__(**{k: v for k,v in kw.items() if k not in ('pdb', 'xtra')})   # (fastcore's own flags)
