@@ -36,9 +36,23 @@ def tree_detail(pid:int)->str:
     return '; '.join(out)
 
 def kernels(pid:int)->int:
-    "Jupyter kernels running under process `pid`"
-    try: return sum('ipykernel' in ' '.join(p.cmdline()) for p in psutil.Process(pid).children(recursive=True))
+    "Jupyter kernels running under process `pid` (a child that exits while it is read is not counted; the server gone counts none)"
+    try: ps = psutil.Process(pid).children(recursive=True)
     except psutil.Error: return 0
+    n = 0
+    for p in ps:
+        try: n += 'ipykernel' in ' '.join(p.cmdline())
+        except psutil.Error: pass
+    return n
+
+def wait_no_kernels(pid:int, limit:float, settle:int=3)->float:
+    "Seconds until no kernel runs under `pid` in `settle` readings in a row, a second apart (at most `limit` s)"
+    t0, zero = time.time(), 0
+    while time.time() - t0 < limit:
+        zero = zero + 1 if kernels(pid) == 0 else 0
+        if zero >= settle: break
+        time.sleep(1)
+    return time.time() - t0
 
 def gray_png(fn, w, h):
     "A valid black 8-bit gray PNG of w x h, written row by row (a decompression bomb: tiny file, huge image)"
@@ -123,9 +137,7 @@ def check(n:int, cull_idle:int)->bool:
             wait_listening(port, proc, t0 + 60)
             out['mb_start'] = tree_mb(proc.pid)
             asyncio.run(drive(url, files, n, proc.pid, cull_idle, out))
-            t1 = time.time()
-            while kernels(proc.pid) and time.time() - t1 < cull_idle + 120: time.sleep(1)
-            out['culled_s'] = time.time() - t1
+            out['culled_s'] = wait_no_kernels(proc.pid, cull_idle + 120)
             assert kernels(proc.pid) == 0, f'{kernels(proc.pid)} kernels still run {out["culled_s"]:.0f} s after the pages closed'
             assert proc.poll() is None, f'the server exited with status {proc.returncode}'
             t2 = time.time()   # a kernel that has just been shut down may take a moment to go
