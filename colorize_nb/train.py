@@ -261,7 +261,7 @@ def phase_learner(phase:str, dls, gen, a, trn=None, cbs=None, cfg:dict=None)->tu
         return learn, 'fit', lr0 or 2e-4
     if kind == 'classes':
         from colorize_nb.class_train import class_learner
-        learn = class_learner(dls, trn, gen=gen, init=_init_state(a.init) if gen is None and a.init else None, **kw)
+        learn = class_learner(dls, trn, gen=gen, init=_init_state(a.init) if gen is None and a.init else None, lam=getattr(a, 'rebalance', 0.5), **kw)
         return learn, 'one_cycle', slice((lr0 or 5e-4)/10, lr0 or 5e-4)
     from colorize_nb.pretrained_train import lite0_learner, FeatureLoss
     if kind == 'feat':
@@ -275,8 +275,8 @@ def phase_learner(phase:str, dls, gen, a, trn=None, cbs=None, cfg:dict=None)->tu
 
 # %% ../nbs/05b_train.ipynb #ca3e14db
 _same_args = ('data', 'model', 'mode', 'config', 'width', 'size', 'bs', 'epochs', 'pretrain', 'frozen', 'seed', 'n_items', 'valid_pct', 'no_check',
-              'ema', 'spectral', 'world_size', 'recipe', 'scale')
-_added_later = dict(ema=0., spectral=False, world_size=1, recipe=None, scale=1.)   # settings that runs started before they existed did not write
+              'ema', 'spectral', 'world_size', 'recipe', 'scale', 'rebalance')
+_added_later = dict(ema=0., spectral=False, world_size=1, recipe=None, scale=1., rebalance=0.5)   # settings that runs started before they existed did not write
 
 def load_checkpoint(work:Path, args:dict=None)->dict:
     "The checkpoint in `work`, checked against the run's `args`; `ValueError` or `FileNotFoundError` with one clear line"
@@ -510,6 +510,7 @@ def main(data:str, # 'cifar10', 'photos', or a folder or archive of images (Plac
          decay:str='plateau', # unet/gan lr decay: 'plateau', 'exp' or 'none'
          plateau:int=1, # epochs without progress before the plateau decay divides the lr by 10
          lam:float=100., # gan: weight of the L1 term (equation 7)
+         rebalance:float=0.5, # lite0-classes: Zhang et al.'s lambda, the uniform share in the class weights (1: no rebalancing)
          real_label:float=0.9, # gan: one-sided label smoothing
          gen_loss:str='nonsat', # gan: 'nonsat' (equation 5) or 'minimax' (equation 1)
          g_steps:int=1, # gan: generator steps per discriminator step
