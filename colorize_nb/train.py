@@ -261,7 +261,7 @@ def phase_learner(phase:str, dls, gen, a, trn=None, cbs=None, cfg:dict=None)->tu
         return learn, 'fit', lr0 or 2e-4
     if kind == 'classes':
         from colorize_nb.class_train import class_learner
-        learn = class_learner(dls, trn, gen=gen, init=_init_state(a.init) if gen is None and a.init else None, lam=getattr(a, 'rebalance', 0.5), **kw)
+        learn = class_learner(dls, trn, gen=gen, init=_init_state(a.init) if gen is None and a.init else None, lam=a.rebalance, **kw)
         return learn, 'one_cycle', slice((lr0 or 5e-4)/10, lr0 or 5e-4)
     from colorize_nb.pretrained_train import lite0_learner, FeatureLoss
     if kind == 'feat':
@@ -546,6 +546,7 @@ def main(data:str, # 'cifar10', 'photos', or a folder or archive of images (Plac
         if a.decay not in ('plateau', 'exp', 'none'): raise ValueError(f"--decay must be plateau, exp or none; got {decay!r}")
         a.decay = None if a.decay == 'none' else a.decay
         if a.config not in ('cifar', 'places'): raise ValueError(f"--config must be cifar or places; got {config!r}")
+        if not 0 <= a.rebalance <= 1: raise ValueError(f"--rebalance is the uniform share in the class weights, from 0 to 1; got {rebalance}")
         run_plan(a)
         fn = train(a)
     except (OSError, ValueError) as e: raise CliError(f"colorize-nb-train: {e}") from None
