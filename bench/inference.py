@@ -1,5 +1,5 @@
 """Speed and memory of colorize(): a 12-megapixel photo after warm-up (network vs full-resolution colour
-conversion), import + first image in a fresh process, peak memory, and folder throughput at 512x512.
+conversion; the network on ONNX Runtime and on PyTorch), import + first image in a fresh process, peak memory, and folder throughput at 512x512.
 
     python bench/inference.py [--model NAME] [--reps 3]   (default: the default model)
 
@@ -62,6 +62,12 @@ if __name__ == '__main__':
     L = L_of(im); xs = _net_input(L, _work_hw(L.shape, None, gen, meta), meta['mode'])[None]
     t_L = best(lambda: L_of(im), a.reps)
     t_net = best(lambda: _predict_ab(gen, meta, xs), a.reps)
+    import colorize_nb.inference as inference
+    t_eng = {}
+    for _ in range(a.reps):   # the network on each engine, alternated (the default is ONNX Runtime where the model's graph ships)
+        for e in ('onnx', 'torch'):
+            inference.engine = e; t_eng[e] = min(t_eng.get(e, float('inf')), best(lambda: _predict_ab(gen, meta, xs), 1))
+    inference.engine = 'onnx'
     ab = _predict_ab(gen, meta, xs)[0]
     t_fin = best(lambda: _finish(L, ab), a.reps)
     ab_lab = denorm_ab(ab)
@@ -81,6 +87,8 @@ if __name__ == '__main__':
     print(f'  colorize/network {total/t_net:.1f}; colour step (upsample + Lab->RGB into an array) {t_col*1e3:.0f} ms = {t_col/t_copy:.1f}x a plain copy of '
           f'the same bytes ({t_copy*1e3:.1f} ms), {t_sk/t_col:.0f}x faster than scikit-image lab2rgb alone ({t_sk:.2f} s); '
           f'into a fresh array {t_new*1e3:.0f} ms; with the PIL image (its copy) {t_fin*1e3:.0f} ms')
+    print(f'  network engines at the working size {tuple(xs.shape[-2:])}: ONNX Runtime {t_eng["onnx"]*1e3:.0f} ms, PyTorch {t_eng["torch"]*1e3:.0f} ms'
+          f'{"" if getattr(gen, "ort", None) else " (no ONNX graph for this model: both are PyTorch)"}')
     r = subprocess.run([sys.executable, '-c', child, str(photo), a.model], capture_output=True, text=True, check=True).stdout.split()
     imp,first,rss = map(float, r)
     print(f'fresh process: import {imp:.2f} s, import + first 12 MP image (from JPEG) {first:.2f} s, peak RSS {rss:.0f} MB')

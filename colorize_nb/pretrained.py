@@ -24,10 +24,11 @@ lite0_stages = [  # (expansion, kernel, stride, filters, repeats) of EfficientNe
 
 # %% ../nbs/07_pretrained.ipynb #131b1475
 class SameConv(nn.Conv2d):
-    "A bias-free conv with TensorFlow's 'same' padding (the extra pixel after), as the TF-trained weights expect"
+    "A bias-free conv with TensorFlow's 'same' padding (the extra pixel after), as the TF-trained weights expect (kernel at least the stride)"
     def forward(self, x:Tensor)->Tensor:
         (k,_),(s,_) = self.kernel_size,self.stride
-        ph,pw = (max((math.ceil(n/s) - 1)*s + k - n, 0) for n in x.shape[-2:])
+        if torch.onnx.is_in_onnx_export(): ph = pw = k - s   # an exported graph takes multiples of the stride only (lesson 06)
+        else: ph,pw = (k - s + (-n) % s for n in x.shape[-2:])   # TF's max((ceil(n/s) - 1)*s + k - n, 0) where k >= s
         return super().forward(F.pad(x, (pw//2, pw - pw//2, ph//2, ph - ph//2)))
 
 # %% ../nbs/07_pretrained.ipynb #50ef777b
