@@ -91,7 +91,10 @@ if __name__ == '__main__':
           f'{"" if getattr(gen, "ort", None) else " (no ONNX graph for this model: both are PyTorch)"}')
     r = subprocess.run([sys.executable, '-c', child, str(photo), a.model], capture_output=True, text=True, check=True).stdout.split()
     imp,first,rss = map(float, r)
-    print(f'fresh process: import {imp:.2f} s, import + first 12 MP image (from JPEG) {first:.2f} s, peak RSS {rss:.0f} MB')
+    t_torch = float(subprocess.run([sys.executable, '-c', 'import time; t = time.perf_counter(); import torch; print(time.perf_counter() - t)'],
+                                   capture_output=True, text=True, check=True).stdout)   # the reference: what PyTorch's import alone costs here
+    print(f'fresh process: import {imp:.2f} s, import + first 12 MP image (from JPEG) {first:.2f} s, peak RSS {rss:.0f} MB; '
+          f'import torch alone {t_torch:.2f} s')
     # the reference for the batch figure: the network alone at the 512 px folder's working size, two processes of one
     # thread each against one process of two threads; a thread-per-image colorize_batch cannot gain more than this on a CPU
     procs = [subprocess.Popen([sys.executable, '-c', net_child, a.model, '1', '12'], stdout=subprocess.PIPE, text=True) for _ in range(2)]

@@ -136,6 +136,7 @@ class OrtNet:
             if n_threads not in self.sessions:
                 so = ort.SessionOptions()
                 so.intra_op_num_threads,so.inter_op_num_threads,so.log_severity_level = n_threads,1,3
+                so.add_session_config_entry('session.intra_op.allow_spinning', '0')   # idle threads sleep: L and the colour step need the cores next
                 self.sessions[n_threads] = ort.InferenceSession(self.model, so, providers=['CPUExecutionProvider'])
             return self.sessions[n_threads]
     def __call__(self, x:Tensor)->Tensor:
