@@ -4,14 +4,15 @@
     python bench/systems.py SPEC [SPEC ...] [--n 100] [--out FILE.json] [--data DIR]
 
 A SPEC is a model (a shipped name or a .safetensors path), optionally `@T` for a classification model's annealed-mean
-temperature, `*G` for a chroma gain (`colorize(saturation=G)`), or `A+B` for the mean of two specs' a and b (in Lab).
+temperature, `*G` for a chroma gain (`colorize(saturation=G)`), `~flip` for test-time flips (the mean a and b of the photo and
+of its mirror image, mirrored back), or `A+B` for the mean of two specs' a and b (in Lab).
 The held-out photos are lesson 07a's split (`photo_split`: a seeded 10% of photos256 and of scenes224), every k-th of
 each set so that `--n` of each are scored (`--n 0`: all of them). Baselines: no colour, and the training photos' mean
 tint. Prints one line per set and system and writes the table as JSON."""
 import argparse, json, time
 from pathlib import Path
 import numpy as np, torch
-from PIL import Image
+from PIL import Image, ImageOps
 from colorize_nb.inference import colorize, load_model, mean_ab_files, tinted, evaluate_colorizer, L_of, lab_to_rgb8
 from colorize_nb.color import rgb2lab, img2tensor
 from colorize_nb.metrics import colorfulness
@@ -30,11 +31,16 @@ keys = ('mae', 'acc2', 'acc5', 'psnr', 'cf', 'dcf', 'dcf_set')
 def one(spec:str):
     "A colorizer (gray PIL image -> colour PIL image) for one model spec"
     spec,_,g = spec.partition('*')
+    spec,_,flip = spec.partition('~')
     name,_,T = spec.partition('@')
     def f(im):
         gen,meta = load_model(name)
         if hasattr(gen, 'temperature'): gen.temperature = float(T) if T else meta['temperature']   # `@T`, else the card's
-        return colorize(im, model=name, saturation=float(g or 1))
+        out = colorize(im, model=name, saturation=float(g or 1))
+        if flip != 'flip': return out
+        back = ImageOps.mirror(colorize(ImageOps.mirror(im), model=name, saturation=float(g or 1)))
+        ab = torch.stack([rgb2lab(img2tensor(o.convert('RGB')))[1:] for o in (out, back)]).mean(0)
+        return Image.fromarray(lab_to_rgb8(L_of(im), ab))
     return f
 
 def colorizer(spec:str):
