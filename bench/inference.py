@@ -47,7 +47,8 @@ if __name__ == '__main__':
     ap = argparse.ArgumentParser(); ap.add_argument('--model', default=default_model); ap.add_argument('--reps', type=int, default=3)
     a = ap.parse_args()
     from colorize_nb.color import sample_paths
-    from colorize_nb.inference import colorize, colorize_batch, load_model, L_of, lab_to_rgb8, _net_input, _predict_ab, _finish, to_image, _work_hw
+    from colorize_nb import colorize   # what users call: without PyTorch where it can (lesson 06c)
+    from colorize_nb.inference import colorize_batch, load_model, L_of, lab_to_rgb8, _net_input, _predict_ab, _finish, to_image, _work_hw
     from colorize_nb.color import denorm_ab
     tmp = Path(tempfile.mkdtemp())
     photo = tmp/'12mp.jpg'
@@ -62,12 +63,12 @@ if __name__ == '__main__':
     L = L_of(im); xs = _net_input(L, _work_hw(L.shape, None, gen, meta), meta['mode'])[None]
     t_L = best(lambda: L_of(im), a.reps)
     t_net = best(lambda: _predict_ab(gen, meta, xs), a.reps)
-    import colorize_nb.inference as inference
+    from colorize_nb import engine
     t_eng = {}
     for _ in range(a.reps):   # the network on each engine, alternated (the default is ONNX Runtime where the model's graph ships)
         for e in ('onnx', 'torch'):
-            inference.engine = e; t_eng[e] = min(t_eng.get(e, float('inf')), best(lambda: _predict_ab(gen, meta, xs), 1))
-    inference.engine = 'onnx'
+            engine.runtime = e; t_eng[e] = min(t_eng.get(e, float('inf')), best(lambda: _predict_ab(gen, meta, xs), 1))
+    engine.runtime = 'onnx'
     ab = _predict_ab(gen, meta, xs)[0]
     t_fin = best(lambda: _finish(L, ab), a.reps)
     ab_lab = denorm_ab(ab)

@@ -18,7 +18,7 @@ layers = {   # layer -> its modules, in the order they may import each other
     'registry': ['registry'],
     'data and metrics': ['data', 'metrics'],
     'training': ['learner', 'gan', 'pretrained_train', 'class_train', 'train'],
-    'inference': ['inference', 'video', 'cli'],
+    'inference': ['engine', 'inference', 'video', 'cli'],
     'apps': ['demo', 'widgets', 'app', 'lessons', 'layers'],
 }
 rank = {m: (i, j) for i,ms in enumerate(layers.values()) for j,m in enumerate(ms)}   # module -> (layer, place in it)

