@@ -327,7 +327,8 @@ def ort_net(weights:Path):
 def net_input(L:np.ndarray, hw:tuple)->np.ndarray:
     "The network's input (1, H, W) at working size `hw` (H, W) from full-resolution L (ab models)"
     H,W = hw
-    small = np.asarray(Image.fromarray(np.ascontiguousarray(L, dtype=np.float32), 'F').resize((W, H), Image.BILINEAR))
+    L = np.ascontiguousarray(L, dtype=np.float32)
+    small = np.asarray(Image.frombuffer('F', L.shape[::-1], L, 'raw', 'F', 0, 1).resize((W, H), Image.BILINEAR))   # (L's memory, not a copy)
     return (small/L_scale - 1)[None]
 
 # %% ../nbs/06c_engine.ipynb #8747db71
