@@ -7,7 +7,7 @@ Ratios are against references run in the same process: the network alone; for th
 the same bytes (the floor: reading the full-size L, 48 MB at 12 MP, and writing 36 MB of RGB) and scikit-image's
 `lab2rgb` (the library a user would reach for), both on the same 12 MP image; for the batch figure, the network alone
 in two processes of one thread against one process of all threads (what one image a thread can gain on this CPU)."""
-import argparse, json, subprocess, sys, tempfile, time
+import argparse, subprocess, sys, tempfile, time
 from pathlib import Path
 import numpy as np, torch
 from PIL import Image

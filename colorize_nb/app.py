@@ -72,14 +72,14 @@ def admit(max_sessions:int=None, need_mb:int=session_mb):
     "None if this session may start the app; else a one-line page saying why not (too many sessions, or too little memory)"
     if max_sessions is not None and (n := sessions_ahead()) >= max_sessions:
         return _busy(f"{n} sessions are open, the most this server takes; close one of them or try again in a few minutes.")
-    from colorize_nb.inference import free_memory
+    from colorize_nb.engine import free_memory
     if (free := free_memory()) is not None and free < need_mb*1e6:
         return _busy(f"the server has {free/1e9:.1f} GB of memory free and a session needs about {need_mb/1e3:.1f} GB; try again in a few minutes.")
 
 # %% ../nbs/09a_app.ipynb #a92b775f
 def default_sessions()->int:
     "How many sessions of `session_mb` the free memory holds now (at least 1)"
-    from colorize_nb.inference import free_memory
+    from colorize_nb.engine import free_memory
     free = free_memory()
     return max(1, int(free//(session_mb*1e6))) if free else 4
 

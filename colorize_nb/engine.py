@@ -12,7 +12,7 @@ __all__ = ['max_pixels', 'tables_dir', 'L_scale', 'ab_scale', 'max_aspect', 'max
            'fast_colorize']
 
 # %% ../nbs/06c_engine.ipynb #e06c0005
-import hashlib, json, os, sys, threading, warnings
+import hashlib, importlib.util, json, os, sys, threading, warnings
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
@@ -54,6 +54,7 @@ def open_image(path, limit:int=None)->Image.Image:
     bomb,Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS,None   # our own limit, with the image's size in the message
     try: img = Image.open(p)
     except UnidentifiedImageError: raise ValueError(f"{p}: not an image file (Pillow cannot identify it)") from None
+    except OSError as e: raise ValueError(f"{p}: truncated or corrupt image ({e})") from None   # e.g. a header cut short
     finally: Image.MAX_IMAGE_PIXELS = bomb
     _check_pixels(*img.size, p, limit)
     if getattr(img, 'n_frames', 1) > 1:
@@ -318,8 +319,7 @@ class OrtNet:
 def ort_net(weights:Path):
     "An `OrtNet` for safetensors file `weights` when its graph ships and onnxruntime is installed, else None"
     from safetensors import safe_open
-    try: import onnxruntime
-    except ImportError: return None
+    if importlib.util.find_spec('onnxruntime') is None: return None
     with safe_open(str(weights), 'np') as f: fp = state_fingerprint({k: f.get_slice(k).get_shape() for k in f.keys()})
     return OrtNet(graphs_dir/f'{fp}.onnx', weights) if (graphs_dir/f'{fp}.onnx').exists() else None
 

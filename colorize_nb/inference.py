@@ -9,7 +9,7 @@ __all__ = ['remote_models', 'model_info', 'list_models', 'fold_bn', 'load_model'
            'mean_ab_files', 'tinted', 'evaluate_colorizer', 'tmp_beside', 'download']
 
 # %% ../nbs/06_inference.ipynb #cfde96ef
-import io, json, os, shutil, tempfile, threading, urllib.request, warnings
+import os, shutil, tempfile, urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import lru_cache, partial
@@ -18,12 +18,12 @@ import numpy as np, torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 from PIL import Image
-from .color import rgb2lab, lab2rgb, norm_L, denorm_ab, L_scale, cache_dir, thumb_lab
+from .color import lab2rgb, norm_L, denorm_ab, cache_dir, thumb_lab
 from .models import use_batch_stats
 from .registry import load_generator, read_card, sha256_file, weights_dir
 from . import engine   # reading any image, L and the colour step, the memory check, ONNX Runtime (lesson 06c)
-from .engine import (default_model, open_image, to_image, lightness, lab_to_rgb8, work_size, free_memory, memory_needed,
-                                check_memory, check_saturation, ort_net, _check_pixels, _header_size, _out_buffer, _bands, _kern, _axis)
+from .engine import (default_model, open_image, to_image, lightness, lab_to_rgb8, work_size, free_memory,   # (also
+                                check_memory, check_saturation, ort_net, _check_pixels, _header_size, _out_buffer)     # for importers)
 
 # %% ../nbs/06_inference.ipynb #195d0e7c
 remote_models = {}   # name -> dict(url=, sha256=, json_url=, json_sha256=): optional larger models, fetched on first use
