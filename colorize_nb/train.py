@@ -197,6 +197,9 @@ recipes = {   # name -> the command's settings, its phases [(name, epochs, {size
     'photos-lite0-feat': dict(data='photos', model='lite0', init='photos-lite0', monitor='mae',
                               phases=[('feat', 1, dict(size=128, bs=16, lr=3e-4))],
                               description="photos-lite0 fine-tuned with L1 plus lesson 07a's feature loss"),
+    'photos-lite0-wl1': dict(data='photos', model='lite0', init='photos-lite0', monitor='mae',
+                             phases=[('wl1', 2, dict(size=128, bs=32, lr=3e-4)), ('wl1_224', 1, dict(kind='wl1', size=224, bs=16, lr=3e-4))],
+                             description="photos-lite0 fine-tuned with L1 weighted by the rarity of each pixel's colour (lesson 07b1)"),
 }
 _card_words = ('phases', 'description')
 
@@ -264,7 +267,10 @@ def phase_learner(phase:str, dls, gen, a, trn=None, cbs=None, cfg:dict=None)->tu
         learn = class_learner(dls, trn, gen=gen, init=_init_state(a.init) if gen is None and a.init else None, lam=a.rebalance, **kw)
         return learn, 'one_cycle', slice((lr0 or 5e-4)/10, lr0 or 5e-4)
     from colorize_nb.pretrained_train import lite0_learner, FeatureLoss
-    if kind == 'feat':
+    if kind == 'wl1':
+        from colorize_nb.class_train import wl1_learner
+        learn = wl1_learner(dls, trn, gen=gen, lam=a.rebalance, **kw)
+    elif kind == 'feat':
         fl = FeatureLoss(1.)
         learn = lite0_learner(dls, gen=gen, loss_func=fl, **{**kw, 'cbs': [*(cbs or []), fl.cb]})
     elif kind in ('frozen', 'unfrozen'): learn = lite0_learner(dls, gen=gen, **kw)
@@ -510,7 +516,7 @@ def main(data:str, # 'cifar10', 'photos', or a folder or archive of images (Plac
          decay:str='plateau', # unet/gan lr decay: 'plateau', 'exp' or 'none'
          plateau:int=1, # epochs without progress before the plateau decay divides the lr by 10
          lam:float=100., # gan: weight of the L1 term (equation 7)
-         rebalance:float=0.5, # lite0-classes: Zhang et al.'s lambda, the uniform share in the class weights (1: no rebalancing)
+         rebalance:float=0.5, # lite0-classes and the phase wl1: Zhang et al.'s lambda, the uniform share in the class weights (1: no rebalancing)
          real_label:float=0.9, # gan: one-sided label smoothing
          gen_loss:str='nonsat', # gan: 'nonsat' (equation 5) or 'minimax' (equation 1)
          g_steps:int=1, # gan: generator steps per discriminator step
